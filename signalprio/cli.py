@@ -1,0 +1,155 @@
+"""Command-line interface: `signalprio run`, `signalprio network arterial`, `signalprio version`.
+
+Input errors print one line naming the file and field and exit with status 2; failed runs
+are reported and give status 1 after every other run has been written.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from signalprio import __version__
+from signalprio.errors import UserError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from signalprio.experiment import Experiment
+
+app = typer.Typer(help="Signal preemption for fire engines on SUMO, measured against fire-cover plans.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+network_app = typer.Typer(help="Build scenario networks.", no_args_is_help=True)
+app.add_typer(network_app, name="network")
+console = Console()
+errors = Console(stderr=True)
+
+DEFAULT_EXPERIMENT = Path("experiments/default.toml")
+
+
+def _fail(error: UserError) -> typer.Exit:
+    errors.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+    return typer.Exit(2)
+
+
+@app.command()
+def run(
+    experiment: Annotated[Path, typer.Argument(help="Experiment file (TOML).")] = DEFAULT_EXPERIMENT,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Parallel SUMO processes (default: all cores).")] = None,
+    results: Annotated[Path, typer.Option(help="Folder for results; the experiment's name is appended.")] = Path("results"),
+    backend: Annotated[Optional[str], typer.Option(help="libsumo or traci; overrides the experiment file.")] = None,
+) -> None:
+    """Run an experiment: every incident x seed x strategy, then print the summary table."""
+    from signalprio.experiment import load_experiment
+    from signalprio.provenance import provenance
+    from signalprio.results import summarise, tables, write_summary, write_tables
+    from signalprio.runner import default_jobs, execute, expand
+
+    started = time.perf_counter()
+    try:
+        loaded = load_experiment(experiment)
+        if backend is not None:
+            if backend not in ("libsumo", "traci"):
+                raise UserError(f"--backend: '{backend}' is not libsumo or traci")
+            simulation = loaded.experiment.simulation.model_copy(update={"backend": backend})
+            loaded = loaded.__class__(loaded.path, loaded.experiment.model_copy(update={"simulation": simulation}), loaded.scenario)
+        specs = expand(loaded)
+        exp = loaded.experiment
+        console.print(f"[bold]{exp.name}[/]: {len(specs)} runs on scenario [cyan]{loaded.scenario.name}[/] "
+                      f"({exp.load} load, strategies {', '.join(exp.strategies)}, seeds {exp.seeds})")
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TextColumn("failed {task.fields[failed]}"), TimeRemainingColumn(), console=console,
+                      transient=True) as progress:
+            task = progress.add_task("runs", total=len(specs), failed=0)
+            failed_count = 0
+
+            def advance(outcome: object) -> None:
+                nonlocal failed_count
+                failed_count += not hasattr(outcome, "trips")
+                progress.update(task, advance=1, failed=failed_count)
+
+            done, failed = execute(specs, jobs or default_jobs(), advance)
+    except UserError as error:
+        raise _fail(error) from None
+    folder = results / exp.name
+    stamp = provenance(exp.name, exp.digest())
+    if done:
+        frames = tables(done, stamp)
+        write_tables(folder, frames, stamp)
+        summary = summarise(frames, exp.target.time_limit_s)
+        write_summary(folder, summary, stamp, {
+            "target": exp.target.model_dump(), "turnout_s": exp.engine.turnout_s, "load": exp.load,
+            "runs": len(specs), "failed": [{"run": f.key, "message": f.message} for f in failed],
+        })
+        _print_summary(summary, exp)
+    for failure in failed:
+        errors.print(f"[red]failed run[/] {failure.key}: {failure.message}", highlight=False)
+    console.print(f"results: {folder}/ ({len(done)} runs, {len(failed)} failed, "
+                  f"{time.perf_counter() - started:.0f} s)")
+    if failed:
+        raise typer.Exit(1)
+
+
+def _print_summary(summary: pd.DataFrame, exp: Experiment) -> None:
+    target = exp.target
+    table = Table(title=f"Engine runs: {target.label}, turnout {exp.engine.turnout_s:g} s ({exp.load} load)",
+                  title_justify="left")
+    for header in ("strategy", "trips", "driving median", "driving P90",
+                   f"within {target.time_limit_s / 60:g} min of alarm", "others' delay vs none", "monitor violations"):
+        table.add_column(header, justify="left" if header == "strategy" else "right")
+    for row in summary.itertuples():
+        change = getattr(row, "other_delay_change_per_incident_s", float("nan"))
+        pct = getattr(row, "other_delay_change_pct", float("nan"))
+        other = "baseline" if row.strategy == "none" else f"{change:+.0f} veh·s/incident ({pct:+.1f} %)"
+        table.add_row(str(row.strategy), str(row.trips), _minutes(row.driving_median_s), _minutes(row.driving_p90_s),
+                      f"{100 * row.within_limit_share:.0f} % (target {100 * target.rate:.0f} %)", other,
+                      str(row.monitor_violations))
+    console.print(table)
+
+
+def _minutes(seconds: float) -> str:
+    if seconds != seconds:  # NaN: no engine arrived
+        return "-"
+    whole = int(round(seconds))
+    return f"{whole // 60}:{whole % 60:02d} min"
+
+
+@network_app.command("arterial")
+def network_arterial(
+    folder: Annotated[Path, typer.Argument(help="Where to write the scenario.")],
+    intersections: Annotated[int, typer.Option(min=1, help="Number of signalised intersections.")] = 6,
+    spacing: Annotated[float, typer.Option(min=50, help="Distance between intersections (m).")] = 300.0,
+    lanes: Annotated[int, typer.Option(min=1, max=4, help="Lanes per direction on the arterial.")] = 2,
+    cycle: Annotated[float, typer.Option(min=40, help="Cycle length (s).")] = 90.0,
+    progression: Annotated[float, typer.Option(min=10, help="Green-wave design speed for offsets (km/h).")] = 50.0,
+    demand: Annotated[float, typer.Option(min=0, help="Inbound arterial volume at peak (veh/h).")] = 1200.0,
+) -> None:
+    """Generate a synthetic arterial scenario (network, peak and off-peak demand, scenario.toml)."""
+    from signalprio.scenario.arterial import ArterialParameters, build_arterial
+
+    parameters = ArterialParameters(intersections=intersections, spacing_m=spacing, lanes=lanes, cycle_s=cycle,
+                                    progression_kmh=progression, forward_veh_h=demand,
+                                    backward_veh_h=demand / 2, side_veh_h=demand / 8)
+    try:
+        build_arterial(folder, parameters)
+    except UserError as error:
+        raise _fail(error) from None
+    console.print(f"scenario written to {folder}/")
+
+
+@app.command()
+def version() -> None:
+    """Print the signalprio and SUMO versions."""
+    from signalprio.sumo.binaries import sumo_version
+
+    console.print(f"signalprio {__version__}, SUMO {sumo_version()}")
+
+
+def main() -> None:
+    app()

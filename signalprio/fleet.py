@@ -1,0 +1,78 @@
+"""Fire-service vehicle types: read from package data, written as SUMO vTypes.
+
+Every engine is vClass "emergency" with the bluelight device. Without priority it may
+cross a red signal only at the bounded crossing speed (German practice under section 35
+StVO: creep through with due care), never at full speed; it cannot pass through a
+stopped queue (no sublane model, so no rescue lane forms).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from xml.sax.saxutils import quoteattr
+
+# jmDriveAfterRedTime: a red older than this is not crossed at all; a day makes every red crossable.
+_RED_TIME_LIMIT_S = 86400
+
+
+@dataclass(frozen=True)
+class VehicleType:
+    id: str
+    name: str
+    crew: int
+    length_m: float
+    width_m: float
+    mass_t: float
+    accel_mps2: float
+    decel_mps2: float
+    max_speed_kmh: float
+    speed_factor: float
+
+    @property
+    def max_speed(self) -> float:
+        return self.max_speed_kmh / 3.6
+
+    def desired_speed(self, lane_speed: float) -> float:
+        """Free speed on a lane with limit `lane_speed` (m/s)."""
+        return min(lane_speed * self.speed_factor, self.max_speed)
+
+    def sumo_id(self) -> str:
+        return f"fire_{self.id}"
+
+    def to_vtype_xml(self, red_crossing_kmh: float) -> str:
+        attrs = {
+            "id": self.sumo_id(),
+            "vClass": "emergency",
+            "guiShape": "firebrigade",
+            "length": self.length_m,
+            "width": self.width_m,
+            "mass": self.mass_t * 1000,
+            "accel": self.accel_mps2,
+            "decel": self.decel_mps2,
+            "emergencyDecel": 7.0,
+            "maxSpeed": round(self.max_speed, 3),
+            "speedFactor": self.speed_factor,
+            "speedDev": 0,
+            "sigma": 0,
+            "minGap": 2.0,
+            "jmDriveAfterRedTime": _RED_TIME_LIMIT_S,
+            "jmDriveRedSpeed": round(red_crossing_kmh / 3.6, 3),
+        }
+        body = " ".join(f"{k}={quoteattr(str(v))}" for k, v in attrs.items())
+        return (f"    <vType {body}>\n"
+                '        <param key="has.bluelight.device" value="true"/>\n'
+                "    </vType>")
+
+
+def load_fleet() -> dict[str, VehicleType]:
+    """Vehicle types shipped with signalprio, by short id (HLF, DLK, ELW)."""
+    text = resources.files("signalprio.data").joinpath("fire_vehicles.toml").read_text()
+    return {key: VehicleType(id=key, **values) for key, values in tomllib.loads(text).items()}
+
+
+def vtypes_additional(fleet: dict[str, VehicleType], red_crossing_kmh: float) -> str:
+    """An additional file defining every fire vehicle type."""
+    body = "\n".join(v.to_vtype_xml(red_crossing_kmh) for v in fleet.values())
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n<additional>\n{body}\n</additional>\n'

@@ -1,0 +1,100 @@
+"""Tidy result tables, their files, and the summary computed from the tables alone.
+
+Files in results/<experiment>/:
+  runs.parquet          one row per engine trip (with the time lost at each signal as a list)
+  signals.parquet       one row per engine and signal passed
+  other_traffic.parquet one row per run: delay of all other vehicles, monitor counts by kind
+  preemptions.parquet   the controller's request and status log
+  violations.parquet    every conflict-monitor violation (normally empty)
+  trajectories.parquet  engine position and speed per step (for time-space diagrams)
+  summary.json          provenance and the per-strategy summary
+Every table carries the provenance columns, and the parquet files also as metadata.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from signalprio.run import RunResult
+
+BASELINE = "none"
+
+
+def tables(results: list[RunResult], stamp: dict[str, str]) -> dict[str, pd.DataFrame]:
+    """Collect run rows into tables, keyed rows first, provenance last."""
+    rows: dict[str, list[dict[str, object]]] = {k: [] for k in
+                                                ("runs", "signals", "other_traffic", "preemptions", "violations", "trajectories")}
+    for result in results:
+        lost = {row["vehicle"]: [] for row in result.trips}
+        for row in result.signals:
+            lost[row["vehicle"]].append({"signal_id": row["signal_id"], "time_lost_s": row["time_lost_s"]})
+        rows["runs"] += [{**result.key, **row, "time_lost_by_signal": lost[row["vehicle"]]} for row in result.trips]
+        rows["signals"] += [{**result.key, **row} for row in result.signals]
+        rows["other_traffic"].append({**result.key, **result.other_traffic})
+        rows["preemptions"] += [{**result.key, **row} for row in result.preemptions]
+        rows["violations"] += [{**result.key, **row} for row in result.violations]
+        rows["trajectories"] += [{**result.key, **row} for row in result.trajectories]
+    out = {}
+    for name, items in rows.items():
+        frame = pd.DataFrame(items)
+        for key, value in stamp.items():
+            frame[key] = value
+        sort = [c for c in ("strategy", "seed", "incident") if c in frame.columns]
+        out[name] = frame.sort_values(sort, kind="stable").reset_index(drop=True) if sort else frame
+    return out
+
+
+def _atomic_write(path: Path, write: object) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    write(tmp)  # type: ignore[operator]
+    os.replace(tmp, path)
+
+
+def write_tables(folder: Path, frames: dict[str, pd.DataFrame], stamp: dict[str, str]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, frame in frames.items():
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}),
+                                               **{f"signalprio.{k}".encode(): v.encode() for k, v in stamp.items()}})
+        _atomic_write(folder / f"{name}.parquet", lambda p, t=table: pq.write_table(t, p))
+
+
+def summarise(frames: dict[str, pd.DataFrame], time_limit_s: float) -> pd.DataFrame:
+    """Per strategy: driving time, share within the time limit, change in others' delay, violations."""
+    runs, other = frames["runs"], frames["other_traffic"]
+    key = ["seed", "incident"]
+    base = other[other["strategy"] == BASELINE].set_index(key)["other_delay_s"] if BASELINE in set(other["strategy"]) else None
+    rows = []
+    for strategy, trips in runs.groupby("strategy", sort=False):
+        within = trips["arrived"] & (trips["arrival_after_alarm_s"] <= time_limit_s)
+        runs_other = other[other["strategy"] == strategy].set_index(key)["other_delay_s"]
+        row = {
+            "strategy": strategy,
+            "trips": len(trips),
+            "arrived": int(trips["arrived"].sum()),
+            "driving_median_s": trips["driving_s"].median(),
+            "driving_p90_s": trips["driving_s"].quantile(0.9),
+            "arrival_median_s": trips["arrival_after_alarm_s"].median(),
+            "within_limit_share": float(within.mean()),
+            "time_lost_at_signals_median_s": trips["time_lost_at_signals_s"].median(),
+            "stops_mean": trips["stops"].mean(),
+            "monitor_violations": int(trips["monitor_violations"].sum()),
+        }
+        if base is not None:
+            paired = (runs_other - base).dropna()
+            row["other_delay_change_per_incident_s"] = paired.mean()
+            row["other_delay_change_pct"] = 100 * (runs_other.loc[paired.index].sum() / base.loc[paired.index].sum() - 1)
+        rows.append(row)
+    order = {name: i for i, name in enumerate([BASELINE])}
+    return pd.DataFrame(rows).sort_values("strategy", key=lambda s: s.map(lambda v: order.get(v, 1)), kind="stable")
+
+
+def write_summary(folder: Path, summary: pd.DataFrame, stamp: dict[str, str], extra: dict[str, object]) -> None:
+    document = {"provenance": stamp, **extra, "strategies": json.loads(summary.to_json(orient="records"))}
+    _atomic_write(folder / "summary.json", lambda p: p.write_text(json.dumps(document, indent=2) + "\n"))

@@ -1,0 +1,1 @@
+"""The boundary to SUMO: binaries from the eclipse-sumo wheel, the static network, the live session."""

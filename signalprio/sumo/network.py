@@ -1,0 +1,103 @@
+"""Static facts of a SUMO network that controllers and the conflict monitor need.
+
+Read once per run with sumolib, before the simulation starts; nothing here talks to a
+running SUMO. Link indices are those of the traffic light (the characters of a state
+string); conflicts come from the junction's own foe matrix, not from any controller.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import sumolib
+
+from signalprio.control.program import Phase, SignalProgram
+from signalprio.errors import UserError
+
+
+@dataclass(frozen=True)
+class SignalLink:
+    """One controlled movement of a signal: incoming lane to outgoing lane."""
+
+    index: int
+    from_lane: str
+    to_lane: str
+
+
+@dataclass(frozen=True)
+class Signal:
+    """A signalised junction: its coordinated program, its links and which links conflict."""
+
+    id: str
+    program: SignalProgram
+    links: tuple[SignalLink, ...]
+    foes: frozenset[tuple[int, int]]  # unordered pairs stored both ways
+
+    def approach_edge(self, link_index: int) -> str:
+        """The edge whose stop line `link_index` starts at."""
+        return self.links[link_index].from_lane.rsplit("_", 1)[0]
+
+
+@dataclass(frozen=True)
+class Network:
+    """Signals and lane speeds of one network file."""
+
+    path: Path
+    signals: dict[str, Signal]
+    lane_speeds: dict[str, float]
+    edge_lengths: dict[str, float]
+    edge_lanes: dict[str, int]
+    edge_speeds: dict[str, float]
+
+
+def _program(tls: sumolib.net.TLS, tls_id: str, path: Path) -> SignalProgram:
+    programs = tls.getPrograms()
+    if not programs:
+        raise UserError(f"{path}: signal '{tls_id}' has no program")
+    program_id, program = next(iter(programs.items()))
+    phases = tuple(Phase(state=p.state, duration=float(p.duration), name=p.name or "") for p in program.getPhases())
+    return SignalProgram(
+        signal_id=tls_id,
+        program_id=program_id,
+        kind=program.getType(),
+        offset=float(program.getOffset()),
+        phases=phases,
+    )
+
+
+def _signal(net: sumolib.net.Net, tls: sumolib.net.TLS, path: Path) -> Signal:
+    tls_id = tls.getID()
+    by_index: dict[int, SignalLink] = {}
+    junction_index: dict[int, list[tuple[sumolib.net.node.Node, int]]] = {}
+    for from_lane, to_lane, index in tls.getConnections():
+        by_index.setdefault(index, SignalLink(index, from_lane.getID(), to_lane.getID()))
+        for connection in from_lane.getOutgoing():
+            if connection.getToLane() is to_lane and connection.getTLLinkIndex() == index:
+                node = from_lane.getEdge().getToNode()
+                junction_index.setdefault(index, []).append((node, connection.getJunctionIndex()))
+    links = tuple(by_index[i] for i in sorted(by_index))
+    foes: set[tuple[int, int]] = set()
+    for i, members_i in junction_index.items():
+        for j, members_j in junction_index.items():
+            if i < j and any(
+                node_a is node_b and node_a.areFoes(a, b)
+                for node_a, a in members_i
+                for node_b, b in members_j
+            ):
+                foes.update({(i, j), (j, i)})
+    return Signal(tls_id, _program(tls, tls_id, path), links, frozenset(foes))
+
+
+def load_network(path: Path) -> Network:
+    """Parse a .net.xml; a network without signals is an input error."""
+    if not path.is_file():
+        raise UserError(f"network file not found: {path}")
+    net = sumolib.net.readNet(str(path), withPrograms=True, withInternal=False)
+    signals = {tls.getID(): _signal(net, tls, path) for tls in net.getTrafficLights()}
+    if not signals:
+        raise UserError(f"{path}: the network has no traffic signals to preempt")
+    lane_speeds = {lane.getID(): lane.getSpeed() for edge in net.getEdges() for lane in edge.getLanes()}
+    edges = net.getEdges()
+    return Network(path, signals, lane_speeds, {e.getID(): e.getLength() for e in edges},
+                   {e.getID(): e.getLaneNumber() for e in edges}, {e.getID(): e.getSpeed() for e in edges})

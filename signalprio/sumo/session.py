@@ -1,0 +1,196 @@
+"""A running SUMO, through libsumo (default, in-process) or TraCI (socket fallback).
+
+Both backends expose the same API object, so there is one code path. Each step the
+session reads only what controllers need: the active engines, the signals on their
+routes and the halting counts on those signals' approach lanes, by subscription.
+Engine positions along the route come from getNextTLS, which has no subscription
+equivalent that both backends decode.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import socket
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import traci.constants as tc
+
+from signalprio.control.types import Command, EngineView, Observation, ResumePlan, SetSignalState, SignalAhead, SignalView
+from signalprio.errors import UserError
+from signalprio.fleet import VehicleType
+from signalprio.sumo.binaries import binary, tool_environment
+from signalprio.sumo.network import Network
+
+Backend = Literal["libsumo", "traci"]
+_ENGINE_VARS = (tc.VAR_SPEED, tc.VAR_LANE_ID, tc.VAR_LANEPOSITION, tc.VAR_DISTANCE, tc.VAR_TIMELOSS, tc.VAR_ROUTE_INDEX)
+_SIGNAL_VARS = (tc.TL_RED_YELLOW_GREEN_STATE, tc.TL_CURRENT_PROGRAM, tc.TL_NEXT_SWITCH)
+_SIM_VARS = (tc.VAR_DEPARTED_VEHICLES_IDS, tc.VAR_ARRIVED_VEHICLES_IDS, tc.VAR_TELEPORT_STARTING_VEHICLES_IDS)
+
+
+@dataclass
+class EngineSlot:
+    """An engine the session tracks; the unit groups the vehicles of one incident response."""
+
+    id: str
+    unit: str
+    vehicle_type: VehicleType
+    route: tuple[str, ...] = ()
+    active: bool = False
+    arrived_at: float | None = None
+    departed_at: float | None = None
+    teleported: bool = False
+
+
+@dataclass
+class SumoSession:
+    backend: Backend
+    network: Network
+    args: list[str]
+    step_s: float = 1.0
+    engines: dict[str, EngineSlot] = field(default_factory=dict)
+    _api: Any = None
+    _signals: set[str] = field(default_factory=set)
+    _edges: set[str] = field(default_factory=set)
+    time: float = 0.0
+
+    def start(self) -> None:
+        command = [binary("sumo"), *self.args, "--step-length", str(self.step_s)]
+        try:
+            if self.backend == "libsumo":
+                import libsumo
+
+                libsumo.start(command)
+                self._api = libsumo
+            else:
+                self._api = _connect_traci(command)
+        except Exception as error:  # SUMO reports bad input (files, options) as exceptions
+            raise UserError(f"SUMO could not start: {error}") from None
+        self._api.simulation.subscribe(list(_SIM_VARS))
+        self.time = self._api.simulation.getTime()
+
+    def close(self) -> None:
+        if self._api is not None:
+            self._api.close()
+            self._api = None
+
+    def find_route(self, from_edge: str, to_edge: str, vehicle_type: VehicleType) -> list[str]:
+        """Fastest route for an engine; an unreachable destination is an input error."""
+        for edge in (from_edge, to_edge):
+            if edge not in self.network.edge_lengths:
+                raise UserError(f"{self.network.path}: unknown edge '{edge}'")
+        route = self._api.simulation.findRoute(from_edge, to_edge, vType=vehicle_type.sumo_id())
+        if not route.edges:
+            raise UserError(f"{self.network.path}: no route from edge '{from_edge}' to '{to_edge}'")
+        return list(route.edges)
+
+    def add_engine(self, slot: EngineSlot, edges: list[str], depart: float, depart_pos: float, arrival_pos: float) -> None:
+        route_id = f"route_{slot.id}"
+        self._api.route.add(route_id, edges)
+        slot.route = tuple(edges)
+        self._api.vehicle.add(slot.id, route_id, typeID=slot.vehicle_type.sumo_id(), depart=f"{depart:.2f}",
+                              departLane="best", departPos=f"{depart_pos:.2f}", departSpeed="0",
+                              arrivalPos=f"{arrival_pos:.2f}")
+        self.engines[slot.id] = slot
+
+    def step(self) -> None:
+        self._api.simulationStep()
+        self.time = self._api.simulation.getTime()
+        sim = self._api.simulation.getSubscriptionResults()
+        for vehicle_id in sim.get(tc.VAR_DEPARTED_VEHICLES_IDS, ()):
+            if vehicle_id in self.engines:
+                self._engine_departed(self.engines[vehicle_id])
+        for vehicle_id in sim.get(tc.VAR_TELEPORT_STARTING_VEHICLES_IDS, ()):
+            if vehicle_id in self.engines:
+                self.engines[vehicle_id].teleported = True
+        for vehicle_id in sim.get(tc.VAR_ARRIVED_VEHICLES_IDS, ()):
+            slot = self.engines.get(vehicle_id)
+            if slot is not None and slot.active:
+                slot.active, slot.arrived_at = False, self.time
+
+    def _engine_departed(self, slot: EngineSlot) -> None:
+        slot.active, slot.departed_at = True, self.time
+        self._api.vehicle.subscribe(slot.id, list(_ENGINE_VARS))
+        for signal_id, _, _, _ in self._api.vehicle.getNextTLS(slot.id):
+            if signal_id in self.network.signals and signal_id not in self._signals:
+                self._signals.add(signal_id)
+                self._api.trafficlight.subscribe(signal_id, list(_SIGNAL_VARS))
+        for edge in slot.route:
+            if edge not in self._edges:
+                self._edges.add(edge)
+                self._api.edge.subscribe(edge, [tc.LAST_STEP_VEHICLE_NUMBER, tc.LAST_STEP_MEAN_SPEED])
+
+    def _signals_ahead(self, slot: EngineSlot, route_index: int) -> tuple[SignalAhead, ...]:
+        """Signals on the remaining route, each with the route edges up to its stop line."""
+        out = []
+        remaining = slot.route[route_index:]
+        for signal_id, link, distance, _ in self._api.vehicle.getNextTLS(slot.id):
+            signal = self.network.signals.get(signal_id)
+            edge = signal.approach_edge(link) if signal else ""
+            upto = remaining.index(edge) + 1 if edge in remaining else 0
+            out.append(SignalAhead(signal_id, link, distance, remaining[:upto]))
+        return tuple(out)
+
+    def observe(self) -> Observation:
+        """Snapshot of the engines on the road, their signals and those signals' approach queues."""
+        api = self._api
+        engines = []
+        for slot in self.engines.values():
+            if not slot.active:
+                continue
+            values = api.vehicle.getSubscriptionResults(slot.id)
+            if not values:  # removed outside our control: treat as gone
+                slot.active = False
+                continue
+            lane_speed = self.network.lane_speeds.get(values[tc.VAR_LANE_ID], slot.vehicle_type.max_speed)
+            ahead = self._signals_ahead(slot, values[tc.VAR_ROUTE_INDEX])
+            engines.append(EngineView(
+                id=slot.id, unit=slot.unit, speed=values[tc.VAR_SPEED],
+                desired_speed=slot.vehicle_type.desired_speed(lane_speed), accel=slot.vehicle_type.accel_mps2,
+                signals_ahead=ahead, lane_position_m=values[tc.VAR_LANEPOSITION], odometer_m=values[tc.VAR_DISTANCE], time_loss_s=values[tc.VAR_TIMELOSS],
+            ))
+        signals = {}
+        for signal_id in self._signals:
+            values = api.trafficlight.getSubscriptionResults(signal_id)
+            signals[signal_id] = SignalView(signal_id, values[tc.TL_RED_YELLOW_GREEN_STATE],
+                                            values[tc.TL_CURRENT_PROGRAM], values[tc.TL_NEXT_SWITCH])
+        edges = {edge: api.edge.getSubscriptionResults(edge) for edge in self._edges}
+        vehicles = {edge: values[tc.LAST_STEP_VEHICLE_NUMBER] for edge, values in edges.items()}
+        mean_speed = {edge: values[tc.LAST_STEP_MEAN_SPEED] for edge, values in edges.items()}
+        return Observation(self.time, self.step_s, tuple(engines), signals, vehicles, mean_speed)
+
+    def apply(self, commands: list[Command]) -> None:
+        light = self._api.trafficlight
+        for command in commands:
+            if isinstance(command, SetSignalState):
+                light.setRedYellowGreenState(command.signal_id, command.state)
+            elif isinstance(command, ResumePlan):
+                light.setProgram(command.signal_id, command.program_id)
+                light.setPhase(command.signal_id, command.phase_index)
+                light.setPhaseDuration(command.signal_id, command.remaining_s)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _connect_traci(command: list[str]) -> Any:
+    """Launch SUMO and connect with a short retry wait (traci.start would sleep about 1 s)."""
+    import traci
+
+    port = _free_port()
+    errors = tempfile.TemporaryFile()  # a file, not a pipe: a chatty SUMO must never block on it
+    process = subprocess.Popen([*command, "--remote-port", str(port)], env=tool_environment(),
+                               stdout=subprocess.DEVNULL, stderr=errors)
+    with contextlib.redirect_stdout(io.StringIO()):  # traci prints every retry
+        try:
+            return traci.connect(port, numRetries=300, proc=process, waitBetweenRetries=0.02, label=f"signalprio-{port}")
+        except traci.exceptions.FatalTraCIError:
+            errors.seek(0)
+            message = errors.read().decode().strip().splitlines()
+            raise RuntimeError(message[-1] if message else "connection failed") from None
