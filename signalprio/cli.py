@@ -6,6 +6,7 @@ are reported and give status 1 after every other run has been written.
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
@@ -27,8 +28,9 @@ app = typer.Typer(help="Signal preemption for fire engines on SUMO, measured aga
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 network_app = typer.Typer(help="Build scenario networks.", no_args_is_help=True)
 app.add_typer(network_app, name="network")
-console = Console()
-errors = Console(stderr=True)
+# Logs and files get a fixed width wide enough for the summary table; terminals use their own.
+console = Console(width=None if sys.stdout.isatty() else 120)
+errors = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
 
 DEFAULT_EXPERIMENT = Path("experiments/default.toml")
 
@@ -98,18 +100,22 @@ def run(
 
 def _print_summary(summary: pd.DataFrame, exp: Experiment) -> None:
     target = exp.target
-    table = Table(title=f"Engine runs: {target.label}, turnout {exp.engine.turnout_s:g} s ({exp.load} load)",
-                  title_justify="left")
-    for header in ("strategy", "trips", "driving median", "driving P90",
-                   f"within {target.time_limit_s / 60:g} min of alarm", "others' delay vs none", "monitor violations"):
-        table.add_column(header, justify="left" if header == "strategy" else "right")
+    limit = f"{target.time_limit_s / 60:g} min"
+    table = Table(title=f"Fire-engine runs: {exp.description or exp.name}", title_justify="left",
+                  caption=(f"Target ({target.label}): arrival within {limit} of the alarm (Eintreffzeit) in "
+                           f"{100 * target.rate:.0f} % of incidents; turnout {exp.engine.turnout_s:g} s; {exp.load} load.\n"
+                           "Others' delay: change in total delay of all other vehicles per incident against 'none', "
+                           "same incidents and seeds. Safety: conflict-monitor violations."),
+                  caption_justify="left")
+    table.add_column("strategy", no_wrap=True)
+    for header in ("runs", "driving median", "driving P90", f"arrived ≤ {limit}", "others' delay", "safety"):
+        table.add_column(header, justify="right")
     for row in summary.itertuples():
-        change = getattr(row, "other_delay_change_per_incident_s", float("nan"))
+        change = getattr(row, "other_delay_change_per_incident_s", float("nan")) / 3600
         pct = getattr(row, "other_delay_change_pct", float("nan"))
-        other = "baseline" if row.strategy == "none" else f"{change:+.0f} veh·s/incident ({pct:+.1f} %)"
+        other = "baseline" if row.strategy == "none" else f"{change:+.2f} veh·h ({pct:+.1f} %)"
         table.add_row(str(row.strategy), str(row.trips), _minutes(row.driving_median_s), _minutes(row.driving_p90_s),
-                      f"{100 * row.within_limit_share:.0f} % (target {100 * target.rate:.0f} %)", other,
-                      str(row.monitor_violations))
+                      f"{100 * row.within_limit_share:.0f} %", other, str(row.monitor_violations))
     console.print(table)
 
 

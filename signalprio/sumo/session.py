@@ -5,6 +5,12 @@ session reads only what controllers need: the active engines, the signals on the
 routes and the halting counts on those signals' approach lanes, by subscription.
 Engine positions along the route come from getNextTLS, which has no subscription
 equivalent that both backends decode.
+
+Timing: an observation at time t shows the signal states vehicles saw during the step
+that just ended; a plan switch due at t runs at the start of the next step unless a
+command given now replaces it (SUMO's own record stamps such a switch at t). Controllers
+therefore see switches one step late, which only ever lengthens the greens, yellows and
+intergreens they count.
 """
 
 from __future__ import annotations
@@ -55,6 +61,7 @@ class SumoSession:
     _api: Any = None
     _signals: set[str] = field(default_factory=set)
     _edges: set[str] = field(default_factory=set)
+    _stderr: Any = None
     time: float = 0.0
 
     def start(self) -> None:
@@ -66,7 +73,8 @@ class SumoSession:
                 libsumo.start(command)
                 self._api = libsumo
             else:
-                self._api = _connect_traci(command)
+                self._stderr = tempfile.TemporaryFile()  # a file, not a pipe: a chatty SUMO never blocks
+                self._api = _connect_traci(command, self._stderr)
         except Exception as error:  # SUMO reports bad input (files, options) as exceptions
             raise UserError(f"SUMO could not start: {error}") from None
         self._api.simulation.subscribe(list(_SIM_VARS))
@@ -76,6 +84,9 @@ class SumoSession:
         if self._api is not None:
             self._api.close()
             self._api = None
+        if self._stderr is not None:
+            self._stderr.close()
+            self._stderr = None
 
     def find_route(self, from_edge: str, to_edge: str, vehicle_type: VehicleType) -> list[str]:
         """Fastest route for an engine; an unreachable destination is an input error."""
@@ -179,12 +190,11 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _connect_traci(command: list[str]) -> Any:
+def _connect_traci(command: list[str], errors: Any) -> Any:
     """Launch SUMO and connect with a short retry wait (traci.start would sleep about 1 s)."""
     import traci
 
     port = _free_port()
-    errors = tempfile.TemporaryFile()  # a file, not a pipe: a chatty SUMO must never block on it
     process = subprocess.Popen([*command, "--remote-port", str(port)], env=tool_environment(),
                                stdout=subprocess.DEVNULL, stderr=errors)
     with contextlib.redirect_stdout(io.StringIO()):  # traci prints every retry

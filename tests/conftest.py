@@ -1,0 +1,67 @@
+"""Shared fixtures: small synthetic scenarios built once per session, and the SUMO backend option.
+
+`--sumo-backend traci` reruns every SUMO test through TraCI instead of libsumo.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from signalprio.control.program import Phase, SignalProgram
+from signalprio.scenario.arterial import ArterialParameters, build_arterial
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--sumo-backend", choices=("libsumo", "traci"), default="libsumo",
+                     help="backend for the tests that run SUMO")
+
+
+@pytest.fixture(scope="session")
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.config.getoption("--sumo-backend"))
+
+
+@pytest.fixture(scope="session")
+def congested_arterial(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Five signals, heavy inbound traffic: queues at every red."""
+    return build_arterial(tmp_path_factory.mktemp("congested"),
+                          ArterialParameters(intersections=5, spacing_m=300, forward_veh_h=1900,
+                                             backward_veh_h=700, side_veh_h=150))
+
+
+@pytest.fixture(scope="session")
+def empty_arterial(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Four signals and no background traffic: the engine drives at free speed."""
+    return build_arterial(tmp_path_factory.mktemp("empty"),
+                          ArterialParameters(intersections=4, spacing_m=400, forward_veh_h=0,
+                                             backward_veh_h=0, side_veh_h=0))
+
+
+def write_experiment(folder: Path, scenario: Path, body: str, name: str = "test") -> Path:
+    """An experiment file beside `folder`, pointing at `scenario`."""
+    path = folder / f"{name}.toml"
+    path.write_text(f'name = "{name}"\nscenario = "{scenario}"\n{body}')
+    return path
+
+
+def two_phase_program(offset: float = 0.0) -> SignalProgram:
+    """Links 0-1 main (through G, left g), links 2-3 side; German intergreens (3 y, 2 r, 1 u)."""
+    return SignalProgram("J", "plan", "static", offset, (
+        Phase("Ggrr", 48, "main green"),
+        Phase("yyrr", 3, "main yellow"),
+        Phase("rrrr", 2, "all red"),
+        Phase("rruu", 1, "side red-yellow"),
+        Phase("rrGg", 30, "side green"),
+        Phase("rryy", 3, "side yellow"),
+        Phase("rrrr", 2, "all red"),
+        Phase("uurr", 1, "main red-yellow"),
+    ))
+
+
+#: main links conflict with side links (as a junction foe matrix would say); 0-1 also foes (left vs through).
+TWO_PHASE_FOES = frozenset({(a, b) for a in (0, 1) for b in (2, 3)} | {(b, a) for a in (0, 1) for b in (2, 3)}
+                           | {(0, 1), (1, 0), (2, 3), (3, 2)})
