@@ -28,6 +28,7 @@ class RunSpec:
     incident: Incident
     seed: int
     strategy: str
+    warm_state: Path | None = None  # SUMO state at the alarm time; None: simulate from 0
 
     @property
     def key(self) -> dict[str, object]:
@@ -80,6 +81,37 @@ def _record_signals_additional(network: Network, record: Path) -> str:
     return f'<?xml version="1.0" encoding="UTF-8"?>\n<additional>\n{events}\n</additional>\n'
 
 
+def background_args(loaded: LoadedExperiment, seed: int) -> list[str]:
+    """SUMO options shared by the warm-up and every run of one seed: same network, demand and seed."""
+    exp, scenario = loaded.experiment, loaded.scenario
+    return [
+        "-n", str(scenario.network_path()),
+        "-r", ",".join(str(p) for p in scenario.demand_paths(exp.load)),
+        "--seed", str(seed), "--no-step-log", "true", "--no-warnings", "true",
+        *exp.simulation.sumo_args,
+    ]
+
+
+def save_warm_states(loaded: LoadedExperiment, seed: int, alarms: list[float], folder: Path) -> dict[float, Path]:
+    """Simulate the background traffic of one seed once, saving SUMO's state at every alarm time.
+
+    Every strategy of an incident then starts from the same state (common random numbers),
+    and the warm-up is paid once per seed instead of once per run.
+    """
+    exp = loaded.experiment
+    network = _network(loaded.scenario.network_path())
+    session = SumoSession(exp.simulation.backend, network, background_args(loaded, seed), exp.simulation.step_s)
+    states: dict[float, Path] = {}
+    session.start()
+    try:
+        for alarm in sorted(set(alarms)):
+            session.advance_to(alarm)
+            states[alarm] = session.save_state(folder / f"seed{seed}_t{alarm:g}.xml.gz")
+    finally:
+        session.close()
+    return states
+
+
 def execute_run(spec: RunSpec) -> RunResult:
     """Simulate one run and measure it; raises UserError for bad input, anything else is a failed run."""
     exp, scenario = spec.experiment.experiment, spec.experiment.scenario
@@ -96,14 +128,11 @@ def execute_run(spec: RunSpec) -> RunResult:
         record = folder / "signal_states.xml"
         (folder / "record.add.xml").write_text(_record_signals_additional(network, record))
         tripinfo = folder / "tripinfo.xml"
+        start = ["--load-state", str(spec.warm_state)] if spec.warm_state else ["--begin", "0"]
         args = [
-            "-n", str(network.path),
-            "-r", ",".join(str(p) for p in scenario.demand_paths(exp.load)),
+            *background_args(spec.experiment, spec.seed), *start, "--end", f"{end:g}",
             "-a", f"{folder / 'fire.add.xml'},{folder / 'record.add.xml'}",
-            "--seed", str(spec.seed), "--begin", "0", "--end", f"{end:g}",
-            "--no-step-log", "true", "--no-warnings", "true",
             "--tripinfo-output", str(tripinfo), "--tripinfo-output.write-unfinished", "true",
-            *exp.simulation.sumo_args,
         ]
         session = SumoSession(exp.simulation.backend, network, args, exp.simulation.step_s)
         session.start()

@@ -1,7 +1,8 @@
 """Expand an experiment into runs and execute them on a process pool (one SUMO per process).
 
 libsumo holds one simulation per process, so parallel runs need processes (spawned, so no
-SUMO state is ever forked). A run that fails is recorded with its message while the
+SUMO state is ever forked). The background traffic of each seed is simulated once and
+saved as SUMO state at every alarm time; runs start from those states. A run that fails is recorded with its message while the
 others go on; an input error stops the experiment, since every run would repeat it.
 """
 
@@ -9,13 +10,15 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import tempfile
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 from signalprio.errors import UserError
 from signalprio.experiment import LoadedExperiment
-from signalprio.run import RunResult, RunSpec, execute_run, plan_incidents, validate_edges
+from signalprio.run import RunResult, RunSpec, execute_run, plan_incidents, save_warm_states, validate_edges
 
 
 @dataclass(frozen=True)
@@ -41,12 +44,18 @@ def _guarded(spec: RunSpec) -> RunResult | RunFailure:
         return RunFailure(spec.key, f"{type(error).__name__}: {error}")
 
 
+def _warm_up(job: tuple[LoadedExperiment, int, list[float], Path]) -> tuple[int, dict[float, Path]]:
+    loaded, seed, alarms, folder = job
+    return seed, save_warm_states(loaded, seed, alarms, folder)
+
+
 def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def execute(specs: list[RunSpec], jobs: int,
             on_done: Callable[[RunResult | RunFailure], None] = lambda _: None) -> tuple[list[RunResult], list[RunFailure]]:
+    """Warm up each seed once (saving state at every alarm), then run every spec from its state."""
     done: list[RunResult] = []
     failed: list[RunFailure] = []
 
@@ -54,13 +63,14 @@ def execute(specs: list[RunSpec], jobs: int,
         (failed if isinstance(outcome, RunFailure) else done).append(outcome)  # type: ignore[arg-type]
         on_done(outcome)
 
-    if jobs <= 1:
+    with tempfile.TemporaryDirectory(prefix="signalprio-states-") as tmp, _pool(jobs) as pool:
+        alarms: dict[int, list[float]] = {}
         for spec in specs:
-            collect(_guarded(spec))
-        return done, failed
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        futures = [pool.submit(_guarded, spec) for spec in specs]
+            alarms.setdefault(spec.seed, []).append(spec.incident.alarm_s)
+        jobs_list = [(specs[0].experiment, seed, times, Path(tmp)) for seed, times in alarms.items()] if specs else []
+        states = dict(pool.map(_warm_up, jobs_list))
+        warm = [replace(spec, warm_state=states[spec.seed][spec.incident.alarm_s]) for spec in specs]
+        futures = [pool.submit(_guarded, spec) for spec in warm]
         try:
             for future in as_completed(futures):
                 collect(future.result())
@@ -69,3 +79,22 @@ def execute(specs: list[RunSpec], jobs: int,
                 future.cancel()
             raise
     return done, failed
+
+
+def _pool(jobs: int) -> Executor:
+    """Processes for parallel runs (spawned, so no SUMO state is ever forked); inline for one job."""
+    if jobs <= 1:
+        return _InlineExecutor()
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
+
+
+class _InlineExecutor(Executor):
+    """Runs tasks in this process, in order: the same code path as the pool, for one job or debugging."""
+
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def,override]
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as error:  # delivered through the future, as a pool would
+            future.set_exception(error)
+        return future

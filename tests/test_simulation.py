@@ -14,6 +14,7 @@ from signalprio.control.types import Command, Observation, SetSignalState
 from signalprio.experiment import load_experiment
 from signalprio.fleet import load_fleet
 from signalprio.run import RunResult, RunSpec, execute_run, plan_incidents, safety_rules
+from signalprio.runner import execute, expand
 from signalprio.sumo.network import load_network
 from signalprio.sumo.session import SumoSession
 from tests.conftest import REPO, write_experiment
@@ -126,3 +127,18 @@ def test_traci_and_libsumo_give_the_same_run(tmp_path: Path, congested_arterial:
     _, via_libsumo = _runs(tmp_path, congested_arterial, body, "libsumo")
     _, via_traci = _runs(tmp_path, congested_arterial, body, "traci")
     assert via_libsumo == via_traci
+
+
+def test_strategies_start_from_the_same_saved_state(tmp_path: Path, congested_arterial: Path, backend: str) -> None:
+    """Common random numbers: until the controller first acts, both strategies see the same traffic."""
+    loaded = load_experiment(write_experiment(tmp_path, congested_arterial,
+                                              'strategies = ["none", "green-wave"]\nseeds = [5]\n[incidents]\ncount = 1\n'
+                                              f'[simulation]\nbackend = "{backend}"\nhorizon_s = 400\n'))
+    done, failed = execute(expand(loaded), jobs=1)
+    assert failed == []
+    by_strategy = {r.key["strategy"]: r for r in done}
+    first_command = min(e["time"] for e in by_strategy["green-wave"].preemptions)
+    before = {s: [(p["time_s"], p["odometer_m"]) for p in r.trajectories if p["time_s"] <= first_command]
+              for s, r in by_strategy.items()}
+    assert before["none"] and before["none"] == before["green-wave"]
+    assert by_strategy["none"].trips[0]["departed_s"] == by_strategy["green-wave"].trips[0]["departed_s"]

@@ -21,6 +21,7 @@ import socket
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import traci.constants as tc
@@ -121,6 +122,15 @@ class SumoSession:
             slot = self.engines.get(vehicle_id)
             if slot is not None and slot.active:
                 slot.active, slot.arrived_at = False, self.time
+
+    def advance_to(self, time: float) -> None:
+        """Simulate without observing until `time` (background traffic only)."""
+        self._api.simulationStep(time)
+        self.time = self._api.simulation.getTime()
+
+    def save_state(self, path: Path) -> Path:
+        self._api.simulation.saveState(str(path))
+        return path
 
     def _engine_departed(self, slot: EngineSlot) -> None:
         slot.active, slot.departed_at = True, self.time
