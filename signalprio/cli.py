@@ -64,7 +64,7 @@ def run(
         specs = expand(loaded)
         exp = loaded.experiment
         console.print(f"[bold]{exp.name}[/]: {len(specs)} runs on scenario [cyan]{loaded.scenario.name}[/] "
-                      f"({exp.load} load, strategies {', '.join(exp.strategies)}, seeds {exp.seeds})")
+                      f"({exp.load} load, strategies {', '.join(s.name for s in exp.strategies)}, seeds {exp.seeds})")
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                       TextColumn("failed {task.fields[failed]}"), TimeRemainingColumn(), console=console,
                       transient=True) as progress:

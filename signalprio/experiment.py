@@ -17,8 +17,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from signalprio.config import load_toml
-from signalprio.control.green_wave import GreenWaveParameters
-from signalprio.control.strategies import STRATEGIES
+from signalprio.control.preemption import PreemptionParameters
+from signalprio.control.strategies import TRIGGERS
 from signalprio.fleet import load_fleet
 from signalprio.scenario.scenario import Scenario, load_scenario
 
@@ -70,16 +70,39 @@ class Target(_Strict):
     rate: float = Field(0.9, gt=0, le=1)
 
 
-class GreenWaveSettings(_Strict):
+class PreemptionSettings(_Strict):
+    """Controller parameters shared by every preempting strategy (docs/strategies.md)."""
+
     min_green_s: float = Field(5.0, ge=0)
     max_presence_s: float = Field(90.0, gt=0)
     saturation_flow_veh_h: float = Field(1800.0, gt=0)
     start_up_lost_s: float = Field(2.0, ge=0)
     margin_s: float = Field(2.0, ge=0)
     look_ahead_s: float = Field(150.0, gt=0)
+    trigger_distance_m: float = Field(250.0, gt=0)
+    recovery: Literal["dwell", "short-way", "smooth"] = "short-way"
+    smooth_share: float = Field(0.2, gt=0, le=0.5)
+    unit_gap_s: float = Field(30.0, ge=0)
+    lockout_s: float = Field(10.0, ge=0)
+    eta_update_s: float = Field(2.0, gt=0)
 
-    def parameters(self) -> GreenWaveParameters:
-        return GreenWaveParameters(**self.model_dump())
+
+class Strategy(_Strict):
+    """A named strategy: a trigger and any parameters that differ from [preemption]."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    trigger: Literal["none", "local", "eta", "green-wave"]
+    recovery: Literal["dwell", "short-way", "smooth"] | None = None
+    trigger_distance_m: float | None = Field(None, gt=0)
+    max_presence_s: float | None = Field(None, gt=0)
+    look_ahead_s: float | None = Field(None, gt=0)
+
+    def parameters(self, shared: PreemptionSettings) -> PreemptionParameters | None:
+        """Controller parameters, or None for the baseline."""
+        if self.trigger == "none":
+            return None
+        overrides = {k: v for k, v in self.model_dump(exclude={"name"}).items() if v is not None}
+        return PreemptionParameters(**{**shared.model_dump(), **overrides})
 
 
 class Experiment(_Strict):
@@ -87,23 +110,39 @@ class Experiment(_Strict):
     description: str = ""
     scenario: str = Field(description="scenario folder, relative to the experiment file")
     load: str = "peak"
-    strategies: list[str] = Field(min_length=1)
+    strategies: list[Strategy] = Field(min_length=1, description="names of known strategies, or tables")
     seeds: list[int] = Field(min_length=1)
     incidents: IncidentSampling = IncidentSampling()
     engine: EngineSettings = EngineSettings()
     simulation: SimulationSettings = SimulationSettings()
     target: Target = Target()
-    green_wave: GreenWaveSettings = GreenWaveSettings()
+    preemption: PreemptionSettings = PreemptionSettings()
+
+    @field_validator("strategies", mode="before")
+    @classmethod
+    def _named(cls, value: object) -> object:
+        """A bare name is a strategy whose trigger has that name."""
+        if not isinstance(value, list):
+            return value
+        out = []
+        for item in value:
+            if isinstance(item, str):
+                if item not in TRIGGERS:
+                    raise ValueError(f"unknown strategy '{item}' (known: {', '.join(TRIGGERS)}, or a table)")
+                item = {"name": item, "trigger": item}
+            out.append(item)
+        return out
 
     @field_validator("strategies")
     @classmethod
-    def _strategies(cls, value: list[str]) -> list[str]:
-        unknown = [s for s in value if s not in STRATEGIES]
-        if unknown:
-            raise ValueError(f"unknown strategy '{unknown[0]}' (known: {', '.join(STRATEGIES)})")
-        if len(set(value)) != len(value):
-            raise ValueError("a strategy is listed twice")
+    def _unique(cls, value: list[Strategy]) -> list[Strategy]:
+        names = [s.name for s in value]
+        if len(set(names)) != len(names):
+            raise ValueError("two strategies share a name")
         return value
+
+    def strategy(self, name: str) -> Strategy:
+        return next(s for s in self.strategies if s.name == name)
 
     def digest(self) -> str:
         """Hash of the experiment's content: results from another hash are not comparable."""

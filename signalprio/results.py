@@ -4,7 +4,8 @@ Files in results/<experiment>/:
   runs.parquet          one row per engine trip (with the time lost at each signal as a list)
   signals.parquet       one row per engine and signal passed
   other_traffic.parquet one row per run: delay of all other vehicles, monitor counts by kind
-  preemptions.parquet   the controller's request and status log
+  preemptions.parquet   what each signal did: granted, green, checkout, cancel, max_presence, resumed
+  requests.parquet      request and status messages in the shape of SAE J2735 SRM / SSM
   violations.parquet    every conflict-monitor violation (normally empty)
   trajectories.parquet  engine position and speed per step (for time-space diagrams)
   summary.json          provenance and the per-strategy summary
@@ -29,7 +30,8 @@ BASELINE = "none"
 def tables(results: list[RunResult], stamp: dict[str, str]) -> dict[str, pd.DataFrame]:
     """Collect run rows into tables, keyed rows first, provenance last."""
     rows: dict[str, list[dict[str, object]]] = {k: [] for k in
-                                                ("runs", "signals", "other_traffic", "preemptions", "violations", "trajectories")}
+                                                ("runs", "signals", "other_traffic", "preemptions", "requests",
+                                                 "violations", "trajectories")}
     for result in results:
         lost = {row["vehicle"]: [] for row in result.trips}
         for row in result.signals:
@@ -38,6 +40,7 @@ def tables(results: list[RunResult], stamp: dict[str, str]) -> dict[str, pd.Data
         rows["signals"] += [{**result.key, **row} for row in result.signals]
         rows["other_traffic"].append({**result.key, **result.other_traffic})
         rows["preemptions"] += [{**result.key, **row} for row in result.preemptions]
+        rows["requests"] += [{**result.key, **row} for row in result.requests]
         rows["violations"] += [{**result.key, **row} for row in result.violations]
         rows["trajectories"] += [{**result.key, **row} for row in result.trajectories]
     out = {}

@@ -41,6 +41,7 @@ class RunResult:
     trips: list[dict[str, object]] = field(default_factory=list)
     signals: list[dict[str, object]] = field(default_factory=list)
     preemptions: list[dict[str, object]] = field(default_factory=list)
+    requests: list[dict[str, object]] = field(default_factory=list)
     violations: list[dict[str, object]] = field(default_factory=list)
     trajectories: list[dict[str, object]] = field(default_factory=list)
     other_traffic: dict[str, object] = field(default_factory=dict)
@@ -116,7 +117,7 @@ def execute_run(spec: RunSpec) -> RunResult:
     """Simulate one run and measure it; raises UserError for bad input, anything else is a failed run."""
     exp, scenario = spec.experiment.experiment, spec.experiment.scenario
     network = _network(scenario.network_path())
-    rules = safety_rules(scenario.network_path(), exp.green_wave.min_green_s)
+    rules = safety_rules(scenario.network_path(), exp.preemption.min_green_s)
     fleet = load_fleet()
     vehicle_type = fleet[exp.engine.vehicle]
     incident = spec.incident
@@ -141,7 +142,7 @@ def execute_run(spec: RunSpec) -> RunResult:
             route = session.find_route(scenario.station.edge, incident.edge, vehicle_type)
             session.add_engine(engine, route, incident.alarm_s + exp.engine.turnout_s,
                                scenario.station.position_m, incident.position_m)
-            controller = make_controller(spec.strategy, network, rules, exp.green_wave.parameters())
+            controller = make_controller(exp.strategy(spec.strategy).parameters(exp.preemption), network, rules)
             recorder = EngineRecorder(engine.id, incident.alarm_s)
             while session.time < end - 1e-9:
                 session.step()
@@ -161,6 +162,7 @@ def execute_run(spec: RunSpec) -> RunResult:
     result.trajectories = [{"vehicle": engine.id, "time_s": t, "odometer_m": d, "speed_mps": v}
                            for t, d, v in recorder.trajectory]
     result.preemptions = [asdict(event) for event in controller.events]
+    result.requests = controller.messages
     result.violations = [{**asdict(v), "links": list(v.links)} for v in violations]
     counts = {f"violations_{kind}": sum(v.kind == kind for v in violations) for kind in KINDS}
     result.other_traffic.update(counts)

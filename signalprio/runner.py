@@ -31,7 +31,7 @@ def expand(loaded: LoadedExperiment) -> list[RunSpec]:
     """All runs: incidents x seeds x strategies, strategies adjacent so pairs finish together."""
     validate_edges(loaded)
     exp = loaded.experiment
-    return [RunSpec(loaded, incident, seed, strategy)
+    return [RunSpec(loaded, incident, seed, strategy.name)
             for incident in plan_incidents(loaded) for seed in exp.seeds for strategy in exp.strategies]
 
 

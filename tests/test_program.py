@@ -56,3 +56,9 @@ def test_required_green_never_exceeds_what_the_program_gives() -> None:
     rules = SafetyRules.derive(program, frozenset({(0, 1), (1, 0)}), min_green_s=5)
     assert rules.required_green(0) == 3
     assert rules.required_green(1) == 5
+
+
+def test_minimum_duration_counts_only_when_positive() -> None:
+    assert Phase("G", 40, min_duration=-1).shortest == 40
+    assert Phase("G", 40, min_duration=5).shortest == 5
+    assert Phase("G", 40).shortest == 40

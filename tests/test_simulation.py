@@ -24,7 +24,7 @@ pytestmark = pytest.mark.sumo
 
 def _runs(tmp_path: Path, scenario: Path, body: str, backend: str) -> tuple[list[RunSpec], dict[tuple[str, int, str], RunResult]]:
     loaded = load_experiment(write_experiment(tmp_path, scenario, body + f'\n[simulation]\nbackend = "{backend}"\nhorizon_s = 600\n'))
-    specs = [RunSpec(loaded, incident, seed, strategy) for incident in plan_incidents(loaded)
+    specs = [RunSpec(loaded, incident, seed, strategy.name) for incident in plan_incidents(loaded)
              for seed in loaded.experiment.seeds for strategy in loaded.experiment.strategies]
     return specs, {(s.incident.id, s.seed, s.strategy): execute_run(s) for s in specs}
 
@@ -37,6 +37,7 @@ def test_foes_come_from_the_junction_and_permissive_lefts_are_allowed(empty_arte
     rules = safety_rules(empty_arterial / "arterial.net.xml", 5.0)["J1"]
     assert (3, 5) in signal.foes and (3, 5) not in rules.conflicts  # permissive left vs oncoming: in the plan
     assert (1, 9) in rules.conflicts and rules.intergreen_s[(1, 9)] == 6
+    assert rules.timing[9].yellow_s == 3 and rules.timing[1].shortest_green_s == 48
 
 
 def test_plan_model_predicts_what_sumo_shows(empty_arterial: Path, backend: str) -> None:

@@ -15,11 +15,23 @@ class LinkClock:
 
 
 class SignalClock:
-    """Per-link clocks updated from the states a signal shows, seeded from its plan."""
+    """Per-link clocks updated from the states a signal shows, seeded from its plan.
+
+    An actuated program's history cannot be inferred from its plan: every green is then
+    taken as just started and every red as just ended, which can only lengthen transitions.
+    """
 
     def __init__(self, program: SignalProgram, time: float, state: str) -> None:
         self.state = state
         self.links = [LinkClock() for _ in state]
+        if not program.coordinated:
+            for clock, char in zip(self.links, state):
+                if is_green(char):
+                    clock.green_since = time
+                else:
+                    clock.green_ended = time
+                    clock.yellow_since = time if char in YELLOW else None
+            return
         for link, char in enumerate(state):
             clock = self.links[link]
             if is_green(char):

@@ -26,6 +26,16 @@ class Phase:
     state: str
     duration: float
     name: str = ""
+    min_duration: float | None = None  # actuated programs may end a phase this early
+
+    @property
+    def shortest(self) -> float:
+        if self.min_duration is None or self.min_duration <= 0:
+            return self.duration
+        return min(self.min_duration, self.duration)
+
+
+SUPPORTED_KINDS = ("static", "actuated")
 
 
 @dataclass(frozen=True)
@@ -50,6 +60,11 @@ class SignalProgram:
     @property
     def cycle(self) -> float:
         return sum(p.duration for p in self.phases)
+
+    @property
+    def coordinated(self) -> bool:
+        """Fixed-time programs follow a predictable plan; actuated ones vary their phase lengths."""
+        return self.kind == "static"
 
     @property
     def link_count(self) -> int:
@@ -137,15 +152,15 @@ class SignalProgram:
 
 
 def _runs(program: SignalProgram, link: int) -> list[tuple[str, float]]:
-    """(character class, duration) runs of one link over one cycle, merged across the wrap."""
+    """(character class, shortest duration) runs of one link over one cycle, merged across the wrap."""
     runs: list[tuple[str, float]] = []
     for phase in program.phases:
         char = phase.state[link]
         cls = "G" if is_green(char) else "y" if char in YELLOW else "u" if char in RED_YELLOW else "r"
         if runs and runs[-1][0] == cls:
-            runs[-1] = (cls, runs[-1][1] + phase.duration)
+            runs[-1] = (cls, runs[-1][1] + phase.shortest)
         else:
-            runs.append((cls, phase.duration))
+            runs.append((cls, phase.shortest))
     if len(runs) > 1 and runs[0][0] == runs[-1][0]:
         cls, duration = runs.pop()
         runs[0] = (cls, runs[0][1] + duration)

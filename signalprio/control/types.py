@@ -18,7 +18,7 @@ class SignalAhead:
 @dataclass(frozen=True)
 class EngineView:
     id: str
-    unit: str
+    unit: str  # vehicles of one unit (one incident response) are preempted for together
     speed: float
     desired_speed: float  # free speed on its current lane (limit x speed factor, capped at max speed)
     accel: float
@@ -26,6 +26,7 @@ class EngineView:
     lane_position_m: float = 0.0
     odometer_m: float = 0.0
     time_loss_s: float = 0.0  # SUMO's accumulated time loss against the free speed
+    importance: int = 10  # SAE J2735 importance level (1-14): arbitration between units
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class SignalView:
     state: str
     program_id: str
     next_switch: float  # absolute time the running phase ends
+    phase: int = 0  # index of the running phase in its program
 
 
 @dataclass(frozen=True)
@@ -64,4 +66,12 @@ class ResumePlan:
     remaining_s: float
 
 
-Command = SetSignalState | ResumePlan
+@dataclass(frozen=True)
+class AdjustPhase:
+    """Within the running program, end the current phase after `remaining_s` (smooth recovery)."""
+
+    signal_id: str
+    remaining_s: float
+
+
+Command = SetSignalState | ResumePlan | AdjustPhase

@@ -51,12 +51,15 @@ class Network:
     edge_speeds: dict[str, float]
 
 
-def _program(tls: sumolib.net.TLS, tls_id: str, path: Path) -> SignalProgram:
-    programs = tls.getPrograms()
-    if not programs:
-        raise UserError(f"{path}: signal '{tls_id}' has no program")
-    program_id, program = next(iter(programs.items()))
-    phases = tuple(Phase(state=p.state, duration=float(p.duration), name=p.name or "") for p in program.getPhases())
+def _program(tls: sumolib.net.TLS, tls_id: str) -> SignalProgram:
+    program_id, program = next(iter(tls.getPrograms().items()))
+    actuated = program.getType() != "static"
+    phases = tuple(
+        Phase(state=p.state, duration=float(p.duration), name=p.name or "",
+              # sumolib reports -1 (or the duration) where the network gives no minDur
+              min_duration=float(p.minDur) if actuated and p.minDur is not None and float(p.minDur) > 0 else None)
+        for p in program.getPhases()
+    )
     return SignalProgram(
         signal_id=tls_id,
         program_id=program_id,
@@ -86,15 +89,22 @@ def _signal(net: sumolib.net.Net, tls: sumolib.net.TLS, path: Path) -> Signal:
                 for node_b, b in members_j
             ):
                 foes.update({(i, j), (j, i)})
-    return Signal(tls_id, _program(tls, tls_id, path), links, frozenset(foes))
+    return Signal(tls_id, _program(tls, tls_id), links, frozenset(foes))
 
 
 def load_network(path: Path) -> Network:
-    """Parse a .net.xml; a network without signals is an input error."""
+    """Parse a .net.xml; a network without signals is an input error.
+
+    Traffic-light ids that carry no program (sumolib lists ids named by connections, e.g.
+    of joined or rail-crossing junctions, that have no tlLogic) are not signals to preempt.
+    """
     if not path.is_file():
         raise UserError(f"network file not found: {path}")
-    net = sumolib.net.readNet(str(path), withPrograms=True, withInternal=False)
-    signals = {tls.getID(): _signal(net, tls, path) for tls in net.getTrafficLights()}
+    try:
+        net = sumolib.net.readNet(str(path), withPrograms=True, withInternal=False)
+    except Exception as error:  # sumolib raises parser errors of several kinds
+        raise UserError(f"{path}: not a readable SUMO network ({error})") from None
+    signals = {tls.getID(): _signal(net, tls, path) for tls in net.getTrafficLights() if tls.getPrograms()}
     if not signals:
         raise UserError(f"{path}: the network has no traffic signals to preempt")
     lane_speeds = {lane.getID(): lane.getSpeed() for edge in net.getEdges() for lane in edge.getLanes()}

@@ -26,7 +26,8 @@ from typing import Any, Literal
 
 import traci.constants as tc
 
-from signalprio.control.types import Command, EngineView, Observation, ResumePlan, SetSignalState, SignalAhead, SignalView
+from signalprio.control.types import (AdjustPhase, Command, EngineView, Observation, ResumePlan, SetSignalState,
+                                      SignalAhead, SignalView)
 from signalprio.errors import UserError
 from signalprio.fleet import VehicleType
 from signalprio.sumo.binaries import binary, tool_environment
@@ -34,7 +35,7 @@ from signalprio.sumo.network import Network
 
 Backend = Literal["libsumo", "traci"]
 _ENGINE_VARS = (tc.VAR_SPEED, tc.VAR_LANE_ID, tc.VAR_LANEPOSITION, tc.VAR_DISTANCE, tc.VAR_TIMELOSS, tc.VAR_ROUTE_INDEX)
-_SIGNAL_VARS = (tc.TL_RED_YELLOW_GREEN_STATE, tc.TL_CURRENT_PROGRAM, tc.TL_NEXT_SWITCH)
+_SIGNAL_VARS = (tc.TL_RED_YELLOW_GREEN_STATE, tc.TL_CURRENT_PROGRAM, tc.TL_NEXT_SWITCH, tc.TL_CURRENT_PHASE)
 _SIM_VARS = (tc.VAR_DEPARTED_VEHICLES_IDS, tc.VAR_ARRIVED_VEHICLES_IDS, tc.VAR_TELEPORT_STARTING_VEHICLES_IDS)
 
 
@@ -177,7 +178,8 @@ class SumoSession:
         for signal_id in self._signals:
             values = api.trafficlight.getSubscriptionResults(signal_id)
             signals[signal_id] = SignalView(signal_id, values[tc.TL_RED_YELLOW_GREEN_STATE],
-                                            values[tc.TL_CURRENT_PROGRAM], values[tc.TL_NEXT_SWITCH])
+                                            values[tc.TL_CURRENT_PROGRAM], values[tc.TL_NEXT_SWITCH],
+                                            values[tc.TL_CURRENT_PHASE])
         edges = {edge: api.edge.getSubscriptionResults(edge) for edge in self._edges}
         vehicles = {edge: values[tc.LAST_STEP_VEHICLE_NUMBER] for edge, values in edges.items()}
         mean_speed = {edge: values[tc.LAST_STEP_MEAN_SPEED] for edge, values in edges.items()}
@@ -191,6 +193,8 @@ class SumoSession:
             elif isinstance(command, ResumePlan):
                 light.setProgram(command.signal_id, command.program_id)
                 light.setPhase(command.signal_id, command.phase_index)
+                light.setPhaseDuration(command.signal_id, command.remaining_s)
+            elif isinstance(command, AdjustPhase):
                 light.setPhaseDuration(command.signal_id, command.remaining_s)
 
 
