@@ -42,16 +42,24 @@ class IncidentSampling(_Strict):
 
 
 class EngineSettings(_Strict):
-    vehicle: str = "HLF"
+    """The unit sent to each incident and how it drives."""
+
+    vehicles: list[str] = Field(default_factory=lambda: ["HLF"], min_length=1,
+                                description="vehicle types of the unit, in the order they leave the station")
+    departure_gap_s: float = Field(4.0, ge=0, description="seconds between the unit's vehicles leaving")
     turnout_s: float = Field(60.0, ge=0, description="Ausrückzeit: alarm to leaving the station")
     red_crossing_kmh: float = Field(10.0, gt=0, le=60, description="speed at which an engine crosses red without priority")
+    importance: int = Field(10, ge=1, le=14, description="SAE J2735 importance level used in arbitration")
+    route: list[str] | None = Field(None, min_length=1,
+                                    description="explicit route from the station; incidents then lie on its last edge")
 
-    @field_validator("vehicle")
+    @field_validator("vehicles")
     @classmethod
-    def _known(cls, value: str) -> str:
+    def _known(cls, value: list[str]) -> list[str]:
         fleet = load_fleet()
-        if value not in fleet:
-            raise ValueError(f"unknown vehicle '{value}' (known: {', '.join(fleet)})")
+        for vehicle in value:
+            if vehicle not in fleet:
+                raise ValueError(f"unknown vehicle '{vehicle}' (known: {', '.join(fleet)})")
         return value
 
 
@@ -167,7 +175,8 @@ class LoadedExperiment:
     def incidents(self, edge_lengths: dict[str, float]) -> list[Incident]:
         """Incidents drawn reproducibly from the sampling seed."""
         sampling = self.experiment.incidents
-        edges = sampling.edges or self.scenario.incident_edges
+        route = self.experiment.engine.route
+        edges = sampling.edges or ([route[-1]] if route else self.scenario.incident_edges)
         rng = np.random.default_rng(sampling.seed)
         out = []
         for number in range(1, sampling.count + 1):

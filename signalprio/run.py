@@ -15,11 +15,26 @@ from signalprio.control.rules import SafetyRules
 from signalprio.control.strategies import make_controller
 from signalprio.errors import UserError
 from signalprio.experiment import Incident, LoadedExperiment
-from signalprio.fleet import load_fleet, vtypes_additional
+from signalprio.fleet import VehicleType, load_fleet, vtypes_additional
 from signalprio.measure import EngineRecorder, other_traffic_delay
 from signalprio.monitor import KINDS, check_record
 from signalprio.sumo.network import Network, load_network
 from signalprio.sumo.session import EngineSlot, SumoSession
+
+
+@dataclass(frozen=True)
+class Dispatch:
+    """One vehicle sent to an incident: which unit it belongs to, where it starts, when and how far."""
+
+    unit: str
+    vehicle_type: str
+    origin_edge: str
+    destination_edge: str
+    depart_s: float
+    depart_pos_m: float
+    arrival_pos_m: float
+    importance: int = 10
+    route: tuple[str, ...] = ()  # explicit route; empty: the fastest route at dispatch
 
 
 @dataclass(frozen=True)
@@ -29,6 +44,7 @@ class RunSpec:
     seed: int
     strategy: str
     warm_state: Path | None = None  # SUMO state at the alarm time; None: simulate from 0
+    dispatches: tuple[Dispatch, ...] = ()  # empty: the experiment's unit from the scenario's station
 
     @property
     def key(self) -> dict[str, object]:
@@ -59,15 +75,24 @@ def safety_rules(path: Path, min_green_s: float) -> dict[str, SafetyRules]:
 
 
 def validate_edges(loaded: LoadedExperiment) -> None:
-    """Every edge the experiment and scenario name must exist in the network."""
+    """Every edge the experiment and scenario name must exist, and an explicit route must connect."""
     network = _network(loaded.scenario.network_path())
     scenario_file = loaded.scenario.folder / "scenario.toml"
+    engine = loaded.experiment.engine
     checks = [(scenario_file, "station.edge", loaded.scenario.station.edge)]
     checks += [(scenario_file, "incident_edges", e) for e in loaded.scenario.incident_edges]
     checks += [(loaded.path, "incidents.edges", e) for e in loaded.experiment.incidents.edges or []]
+    checks += [(loaded.path, "engine.route", e) for e in engine.route or []]
     for file, field_name, edge in checks:
         if edge not in network.edge_lengths:
             raise UserError(f"{file}: field '{field_name}': unknown edge '{edge}' in {network.path.name}")
+    if engine.route:
+        if engine.route[0] != loaded.scenario.station.edge:
+            raise UserError(f"{loaded.path}: field 'engine.route': must start at the station edge "
+                            f"'{loaded.scenario.station.edge}'")
+        for a, b in zip(engine.route, engine.route[1:]):
+            if b not in network.successors.get(a, ()):
+                raise UserError(f"{loaded.path}: field 'engine.route': edge '{b}' does not follow '{a}'")
 
 
 def plan_incidents(loaded: LoadedExperiment) -> list[Incident]:
@@ -113,15 +138,27 @@ def save_warm_states(loaded: LoadedExperiment, seed: int, alarms: list[float], f
     return states
 
 
+def dispatches_for(loaded: LoadedExperiment, incident: Incident) -> tuple[Dispatch, ...]:
+    """The experiment's unit, leaving the station one after another after the turnout time."""
+    engine, station = loaded.experiment.engine, loaded.scenario.station
+    return tuple(
+        Dispatch(unit=incident.id, vehicle_type=vehicle, origin_edge=station.edge, destination_edge=incident.edge,
+                 depart_s=incident.alarm_s + engine.turnout_s + number * engine.departure_gap_s,
+                 depart_pos_m=station.position_m, arrival_pos_m=incident.position_m,
+                 importance=engine.importance, route=tuple(engine.route or ()))
+        for number, vehicle in enumerate(engine.vehicles)
+    )
+
+
 def execute_run(spec: RunSpec) -> RunResult:
     """Simulate one run and measure it; raises UserError for bad input, anything else is a failed run."""
     exp, scenario = spec.experiment.experiment, spec.experiment.scenario
     network = _network(scenario.network_path())
     rules = safety_rules(scenario.network_path(), exp.preemption.min_green_s)
     fleet = load_fleet()
-    vehicle_type = fleet[exp.engine.vehicle]
     incident = spec.incident
     end = incident.alarm_s + exp.simulation.horizon_s
+    dispatches = spec.dispatches or dispatches_for(spec.experiment, incident)
     result = RunResult(spec.key)
     with tempfile.TemporaryDirectory(prefix="signalprio-run-") as tmp:
         folder = Path(tmp)
@@ -138,29 +175,29 @@ def execute_run(spec: RunSpec) -> RunResult:
         session = SumoSession(exp.simulation.backend, network, args, exp.simulation.step_s)
         session.start()
         try:
-            engine = EngineSlot(id=f"{incident.id}_{vehicle_type.id}", unit=incident.id, vehicle_type=vehicle_type)
-            route = session.find_route(scenario.station.edge, incident.edge, vehicle_type)
-            session.add_engine(engine, route, incident.alarm_s + exp.engine.turnout_s,
-                               scenario.station.position_m, incident.position_m)
+            slots = _dispatch(session, dispatches, fleet)
             controller = make_controller(exp.strategy(spec.strategy).parameters(exp.preemption), network, rules)
-            recorder = EngineRecorder(engine.id, incident.alarm_s)
+            recorders = {slot.id: EngineRecorder(slot.id, incident.alarm_s) for slot in slots}
             while session.time < end - 1e-9:
                 session.step()
                 obs = session.observe()
                 for view in obs.engines:
-                    recorder.record(obs.time, view)
+                    recorders[view.id].record(obs.time, view)
                 session.apply(controller.decide(obs))
-            recorder.arrived_s = engine.arrived_at
         finally:
             session.close()
         violations = check_record(rules, record)
-        result.other_traffic = other_traffic_delay(tripinfo, exclude={engine.id})
-    unit = {"vehicle": engine.id, "vehicle_type": vehicle_type.id, "incident_edge": incident.edge,
-            "teleported": engine.teleported}
-    result.trips.append({**unit, **recorder.trip(), "monitor_violations": len(violations)})
-    result.signals = [{"vehicle": engine.id, **row} for row in recorder.signal_rows()]
-    result.trajectories = [{"vehicle": engine.id, "time_s": t, "odometer_m": d, "speed_mps": v}
-                           for t, d, v in recorder.trajectory]
+        result.other_traffic = other_traffic_delay(tripinfo, exclude={slot.id for slot in slots})
+    for slot, dispatch in zip(slots, dispatches):
+        recorder = recorders[slot.id]
+        recorder.arrived_s = slot.arrived_at
+        vehicle = {"unit": slot.unit, "vehicle": slot.id, "vehicle_type": slot.vehicle_type.id,
+                   "crew": slot.vehicle_type.crew, "incident_edge": dispatch.destination_edge,
+                   "teleported": slot.teleported}
+        result.trips.append({**vehicle, **recorder.trip(), "monitor_violations": len(violations)})
+        result.signals += [{"vehicle": slot.id, **row} for row in recorder.signal_rows()]
+        result.trajectories += [{"vehicle": slot.id, "time_s": t, "odometer_m": d, "speed_mps": v}
+                                for t, d, v in recorder.trajectory]
     result.preemptions = [asdict(event) for event in controller.events]
     result.requests = controller.messages
     result.violations = [{**asdict(v), "links": list(v.links)} for v in violations]
@@ -168,3 +205,15 @@ def execute_run(spec: RunSpec) -> RunResult:
     result.other_traffic.update(counts)
     return result
 
+
+def _dispatch(session: SumoSession, dispatches: tuple[Dispatch, ...], fleet: dict[str, VehicleType]) -> list[EngineSlot]:
+    """Insert every dispatched vehicle (numbered within its unit) on its route."""
+    slots = []
+    for number, d in enumerate(dispatches, start=1):
+        vehicle_type = fleet[d.vehicle_type]
+        slot = EngineSlot(id=f"{d.unit}_{number}_{vehicle_type.id}", unit=d.unit, vehicle_type=vehicle_type,
+                          importance=d.importance)
+        route = list(d.route) or session.find_route(d.origin_edge, d.destination_edge, vehicle_type)
+        session.add_engine(slot, route, d.depart_s, d.depart_pos_m, d.arrival_pos_m)
+        slots.append(slot)
+    return slots

@@ -45,7 +45,7 @@ def test_malformed_toml(tmp_path: Path) -> None:
     ('strategies = ["teleport"]\nseeds = [1]\n', "strategies"),
     ('strategies = ["none"]\nseeds = []\n', "seeds"),
     ('strategies = ["none"]\nseeds = [1]\nsped = 3\n', "sped"),
-    ('strategies = ["none"]\nseeds = [1]\n[engine]\nvehicle = "TLF"\n', "engine.vehicle"),
+    ('strategies = ["none"]\nseeds = [1]\n[engine]\nvehicles = ["TLF"]\n', "engine.vehicles"),
     ('strategies = ["none"]\nseeds = [1]\n[incidents]\nalarm_from_s = 900\nalarm_to_s = 100\n', "incidents"),
 ])
 def test_invalid_field_is_named(tmp_path: Path, body: str, field: str) -> None:

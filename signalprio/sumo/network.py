@@ -49,6 +49,7 @@ class Network:
     edge_lengths: dict[str, float]
     edge_lanes: dict[str, int]
     edge_speeds: dict[str, float]
+    successors: dict[str, frozenset[str]]  # edge -> edges reachable through a connection
 
 
 def _program(tls: sumolib.net.TLS, tls_id: str) -> SignalProgram:
@@ -110,4 +111,5 @@ def load_network(path: Path) -> Network:
     lane_speeds = {lane.getID(): lane.getSpeed() for edge in net.getEdges() for lane in edge.getLanes()}
     edges = net.getEdges()
     return Network(path, signals, lane_speeds, {e.getID(): e.getLength() for e in edges},
-                   {e.getID(): e.getLaneNumber() for e in edges}, {e.getID(): e.getSpeed() for e in edges})
+                   {e.getID(): e.getLaneNumber() for e in edges}, {e.getID(): e.getSpeed() for e in edges},
+                   {e.getID(): frozenset(out.getID() for out in e.getOutgoing()) for e in edges})

@@ -46,6 +46,7 @@ class EngineSlot:
     id: str
     unit: str
     vehicle_type: VehicleType
+    importance: int = 10
     route: tuple[str, ...] = ()
     active: bool = False
     arrived_at: float | None = None
@@ -102,11 +103,14 @@ class SumoSession:
 
     def add_engine(self, slot: EngineSlot, edges: list[str], depart: float, depart_pos: float, arrival_pos: float) -> None:
         route_id = f"route_{slot.id}"
-        self._api.route.add(route_id, edges)
         slot.route = tuple(edges)
-        self._api.vehicle.add(slot.id, route_id, typeID=slot.vehicle_type.sumo_id(), depart=f"{depart:.2f}",
-                              departLane="best", departPos=f"{depart_pos:.2f}", departSpeed="0",
-                              arrivalPos=f"{arrival_pos:.2f}")
+        try:
+            self._api.route.add(route_id, edges)
+            self._api.vehicle.add(slot.id, route_id, typeID=slot.vehicle_type.sumo_id(), depart=f"{depart:.2f}",
+                                  departLane="best", departPos=f"{depart_pos:.2f}", departSpeed="0",
+                                  arrivalPos=f"{arrival_pos:.2f}")
+        except Exception as error:  # libsumo and traci raise their own TraCIException types
+            raise UserError(f"{self.network.path}: engine route {' '.join(edges)} cannot be driven: {error}") from None
         self.engines[slot.id] = slot
 
     def step(self) -> None:
@@ -172,7 +176,8 @@ class SumoSession:
             engines.append(EngineView(
                 id=slot.id, unit=slot.unit, speed=values[tc.VAR_SPEED],
                 desired_speed=slot.vehicle_type.desired_speed(lane_speed), accel=slot.vehicle_type.accel_mps2,
-                signals_ahead=ahead, lane_position_m=values[tc.VAR_LANEPOSITION], odometer_m=values[tc.VAR_DISTANCE], time_loss_s=values[tc.VAR_TIMELOSS],
+                signals_ahead=ahead, lane_position_m=values[tc.VAR_LANEPOSITION], odometer_m=values[tc.VAR_DISTANCE],
+                time_loss_s=values[tc.VAR_TIMELOSS], importance=slot.importance,
             ))
         signals = {}
         for signal_id in self._signals:

@@ -1,0 +1,81 @@
+"""Preemption behaviour in real SUMO: several units, every trigger, every recovery mode."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+import signalprio.run
+from signalprio.experiment import load_experiment
+from signalprio.monitor import check_record, read_switch_states
+from signalprio.run import Dispatch, RunSpec, execute_run, plan_incidents
+from signalprio.sumo.network import load_network
+from tests.conftest import write_experiment
+
+pytestmark = pytest.mark.sumo
+
+
+def _spec(tmp_path: Path, scenario: Path, body: str, backend: str, strategy: str) -> RunSpec:
+    loaded = load_experiment(write_experiment(tmp_path, scenario, body + f'\n[simulation]\nbackend = "{backend}"\nhorizon_s = 500\n'))
+    return RunSpec(loaded, plan_incidents(loaded)[0], 1, strategy)
+
+
+def test_two_units_on_conflicting_approaches_are_served_one_after_the_other(tmp_path: Path, empty_arterial: Path,
+                                                                            backend: str) -> None:
+    spec = _spec(tmp_path, empty_arterial, 'strategies = ["green-wave"]\nseeds = [1]\n[incidents]\ncount = 1\n'
+                 'alarm_from_s = 100\nalarm_to_s = 100\n', backend, "green-wave")
+    # unit A along the arterial through J2 (800 m ahead); unit B across J2 from its side street
+    along = Dispatch("A", "HLF", "fwd_0", "fwd_4", 100, 5, 100)
+    across = Dispatch("B", "HLF", "J2_r_in", "J2_l_out", 128, 5, 100)
+    result = execute_run(RunSpec(spec.experiment, spec.incident, 1, "green-wave", dispatches=(along, across)))
+    assert all(trip["arrived"] for trip in result.trips)
+    assert result.violations == []
+    at_j2 = [m for m in result.requests if m["signal_id"] == "J2"]
+    grants = [(m["unit"], m["time"]) for m in at_j2 if m["kind"] == "granted"]
+    assert sorted(unit for unit, _ in grants) == ["A", "B"]
+    waited = {m["unit"] for m in at_j2 if m["kind"] == "watchOtherTraffic"}
+    assert len(waited) == 1
+    first, second = sorted(grants, key=lambda g: g[1])
+    checkout = min(e["time"] for e in result.preemptions
+                   if e["signal_id"] == "J2" and e["event"] == "checkout" and e["unit"] == first[0])
+    assert second[1] >= checkout
+
+
+@pytest.mark.parametrize("trigger", ["local", "eta", "green-wave"])
+def test_every_trigger_is_safe_and_helps_on_a_congested_arterial(tmp_path: Path, congested_arterial: Path,
+                                                                 backend: str, trigger: str) -> None:
+    body = f'strategies = ["none", "{trigger}"]\nseeds = [1]\n[incidents]\ncount = 1\n'
+    none = execute_run(_spec(tmp_path, congested_arterial, body, backend, "none"))
+    preempted = execute_run(_spec(tmp_path, congested_arterial, body, backend, trigger))
+    assert preempted.violations == []
+    assert preempted.trips[0]["driving_s"] < none.trips[0]["driving_s"]
+
+
+@pytest.mark.parametrize("recovery", ["dwell", "short-way", "smooth"])
+def test_recovery_returns_every_signal_in_step_with_its_plan(tmp_path: Path, congested_arterial: Path, backend: str,
+                                                            recovery: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    kept = tmp_path / "record.xml"
+
+    def keep(rules, path):  # type: ignore[no-untyped-def]
+        shutil.copy(path, kept)
+        return check_record(rules, path)
+
+    monkeypatch.setattr(signalprio.run, "check_record", keep)
+    body = (f'strategies = [{{ name = "gw", trigger = "green-wave", recovery = "{recovery}" }}]\nseeds = [1]\n'
+            '[incidents]\ncount = 1\n')
+    spec = _spec(tmp_path, congested_arterial, body, backend, "gw")
+    result = execute_run(spec)
+    assert result.violations == []
+    resumed = {e["signal_id"]: e for e in result.preemptions if e["event"] == "resumed"}
+    granted = {e["signal_id"] for e in result.preemptions if e["event"] == "granted"}
+    assert resumed and set(resumed) == granted
+    programs = load_network(congested_arterial / "arterial.net.xml").signals
+    end = spec.incident.alarm_s + 500
+    for time, signal_id, state in read_switch_states(kept):
+        if signal_id in resumed and resumed[signal_id]["time"] < time < end - 1:
+            program = programs[signal_id].program
+            assert state == program.phases[program.phase_at(time)[0]].state, (signal_id, time)
+    if recovery == "smooth":
+        assert max(e["detail"] for e in resumed.values()) > 0
