@@ -84,7 +84,7 @@ def run(
     if done:
         frames = tables(done, stamp)
         write_tables(folder, frames, stamp)
-        summary = summarise(frames, exp.target.time_limit_s)
+        summary = summarise(frames, exp.target.time_limit_s, [s.name for s in exp.strategies])
         write_summary(folder, summary, stamp, {
             "target": exp.target.model_dump(), "turnout_s": exp.engine.turnout_s, "load": exp.load,
             "runs": len(specs), "failed": [{"run": f.key, "message": f.message} for f in failed],

@@ -68,7 +68,7 @@ def write_tables(folder: Path, frames: dict[str, pd.DataFrame], stamp: dict[str,
         _atomic_write(folder / f"{name}.parquet", lambda p, t=table: pq.write_table(t, p))
 
 
-def summarise(frames: dict[str, pd.DataFrame], time_limit_s: float) -> pd.DataFrame:
+def summarise(frames: dict[str, pd.DataFrame], time_limit_s: float, order: list[str] | None = None) -> pd.DataFrame:
     """Per strategy: driving time, share within the time limit, change in others' delay, violations."""
     runs, other = frames["runs"], frames["other_traffic"]
     key = ["seed", "incident"]
@@ -94,8 +94,9 @@ def summarise(frames: dict[str, pd.DataFrame], time_limit_s: float) -> pd.DataFr
             row["other_delay_change_per_incident_s"] = paired.mean()
             row["other_delay_change_pct"] = 100 * (runs_other.loc[paired.index].sum() / base.loc[paired.index].sum() - 1)
         rows.append(row)
-    order = {name: i for i, name in enumerate([BASELINE])}
-    return pd.DataFrame(rows).sort_values("strategy", key=lambda s: s.map(lambda v: order.get(v, 1)), kind="stable")
+    rank = {name: i for i, name in enumerate([BASELINE, *(order or [])])}
+    return pd.DataFrame(rows).sort_values("strategy", key=lambda s: s.map(lambda v: rank.get(v, len(rank))),
+                                          kind="stable").reset_index(drop=True)
 
 
 def write_summary(folder: Path, summary: pd.DataFrame, stamp: dict[str, str], extra: dict[str, object]) -> None:

@@ -12,7 +12,7 @@ from signalprio.experiment import load_experiment
 from signalprio.monitor import check_record, read_switch_states
 from signalprio.run import Dispatch, RunSpec, execute_run, plan_incidents
 from signalprio.sumo.network import load_network
-from tests.conftest import write_experiment
+from tests.conftest import REPO, write_experiment
 
 pytestmark = pytest.mark.sumo
 
@@ -79,3 +79,17 @@ def test_recovery_returns_every_signal_in_step_with_its_plan(tmp_path: Path, con
             assert state == program.phases[program.phase_at(time)[0]].state, (signal_id, time)
     if recovery == "smooth":
         assert max(e["detail"] for e in resumed.values()) > 0
+
+
+def test_real_osm_network_with_actuated_signals_and_generated_demand(tmp_path: Path, backend: str) -> None:
+    """Berlin-Adlershof from the SUMO wheel: any network with signals works, safely."""
+    loaded = load_experiment(write_experiment(
+        tmp_path, REPO / "networks" / "berlin-adlershof",
+        'strategies = ["none", "green-wave"]\nseeds = [1]\n[incidents]\ncount = 1\nalarm_from_s = 300\nalarm_to_s = 300\n'
+        f'[simulation]\nbackend = "{backend}"\nhorizon_s = 400\n'))
+    assert {s.program.kind for s in load_network(loaded.scenario.network_path()).signals.values()} == {"actuated"}
+    results = {name: execute_run(RunSpec(loaded, plan_incidents(loaded)[0], 1, name)) for name in ("none", "green-wave")}
+    for result in results.values():
+        assert result.violations == [] and result.trips[0]["arrived"]
+    assert results["green-wave"].trips[0]["signals_passed"] >= 5
+    assert results["green-wave"].trips[0]["driving_s"] < results["none"].trips[0]["driving_s"]

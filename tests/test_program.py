@@ -62,3 +62,13 @@ def test_minimum_duration_counts_only_when_positive() -> None:
     assert Phase("G", 40, min_duration=-1).shortest == 40
     assert Phase("G", 40, min_duration=5).shortest == 5
     assert Phase("G", 40).shortest == 40
+
+
+def test_actuated_intergreen_is_that_of_the_shortest_sequence() -> None:
+    # link 0 ends, an actuated phase of others (nominal 6 s, minimum 5 s), then link 2 starts
+    program = SignalProgram("J", "p", "actuated", 0, (
+        Phase("GrG", 20, min_duration=5), Phase("yrG", 3), Phase("rrG", 6, min_duration=5), Phase("rry", 3),
+        Phase("rGr", 20, min_duration=5), Phase("ryr", 3),
+    ))
+    rules = SafetyRules.derive(program, frozenset({(0, 1), (1, 0)}), min_green_s=5)
+    assert rules.intergreen_s[(0, 1)] == 3 + 5 + 3

@@ -180,7 +180,11 @@ def _link_timing(program: SignalProgram, link: int) -> LinkTiming:
 
 
 def _edges(program: SignalProgram) -> tuple[list[tuple[float, int]], list[tuple[float, int]]]:
-    """Green ends and green starts (time, link) over three unrolled cycles."""
+    """Green ends and green starts (time, link) over three unrolled cycles, every phase at its shortest.
+
+    An actuated program may cut a phase to its minimum duration, so the intergreens it can
+    show itself are those of the shortest sequence.
+    """
     ends, starts = [], []
     n = len(program.phases)
     t = 0.0
@@ -191,7 +195,7 @@ def _edges(program: SignalProgram) -> tuple[list[tuple[float, int]], list[tuple[
                 ends.append((t, link))
             elif is_green(now) and not is_green(before):
                 starts.append((t, link))
-        t += phase.duration
+        t += phase.shortest
     return ends, starts
 
 
@@ -201,7 +205,7 @@ def _intergreen(program: SignalProgram, foes: frozenset[tuple[int, int]]) -> dic
     observed: dict[tuple[int, int], float] = {}
     longest_clearance: dict[int, float] = {}
     for end, i in ends:
-        if end >= 2 * program.cycle:
+        if end >= 2 * sum(p.shortest for p in program.phases):
             continue
         later_starts = [(t, j) for t, j in starts if t > end]
         if not later_starts:

@@ -1,4 +1,4 @@
-"""Background demand for a corridor: Poisson flows between its entries and exits.
+"""Background demand: Poisson flows for corridors we build, random trips for any other network.
 
 Arterial entries send most traffic through and the rest to side streets. Side streets
 send a quarter to each end of the arterial, a fifth straight across and the rest to other
@@ -8,10 +8,17 @@ exponential headways, so the seed varies arrivals while the mean rates stay fixe
 
 from __future__ import annotations
 
+import hashlib
+import os
+import subprocess
+import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from signalprio.errors import UserError
 from signalprio.scenario.corridor import CorridorSpec
+from signalprio.sumo.binaries import sumo_home, tool_environment
 
 
 @dataclass(frozen=True)
@@ -59,3 +66,27 @@ def write_demand(spec: CorridorSpec, level: DemandLevel, path: Path, duration_s:
         )
     path.write_text('<?xml version="1.0" encoding="UTF-8"?>\n<routes>\n' + "\n".join(lines) + "\n</routes>\n")
     return path
+
+
+def random_trips(network: Path, period_s: float, fringe_factor: float, end_s: float, seed: int) -> Path:
+    """Background demand for any network: SUMO's randomTrips.py, validated with duarouter.
+
+    The result depends only on the network's content and the parameters, so it is cached
+    by their hash and shared by every run and process.
+    """
+    key = hashlib.sha256(network.read_bytes() + f"{period_s}|{fringe_factor}|{end_s}|{seed}".encode()).hexdigest()[:16]
+    out = Path(tempfile.gettempdir()) / "signalprio-demand" / f"{key}.trips.xml"
+    if out.is_file():
+        return out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_suffix(f".{os.getpid()}.tmp.xml")
+    done = subprocess.run(
+        [sys.executable, str(sumo_home() / "tools" / "randomTrips.py"), "-n", str(network), "-o", str(partial),
+         "--period", str(period_s), "--fringe-factor", str(fringe_factor), "--end", str(end_s),
+         "--seed", str(seed), "--validate", "--trip-attributes", 'departLane="best" departSpeed="max"'],
+        capture_output=True, text=True, env=tool_environment(), check=False)
+    if done.returncode != 0:
+        message = (done.stderr or done.stdout).strip().splitlines()
+        raise UserError(f"{network}: generating random trips failed: {message[-1] if message else done.returncode}")
+    os.replace(partial, out)
+    return out

@@ -11,6 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from signalprio.config import load_toml
 from signalprio.errors import UserError
+from signalprio.scenario.demand import random_trips
+from signalprio.sumo.binaries import sumo_home
+
+SUMO_HOME_PREFIX = "sumo-home:"
 
 
 class Station(BaseModel):
@@ -20,31 +24,47 @@ class Station(BaseModel):
     position_m: float = Field(0.0, ge=0)
 
 
+class RandomTrips(BaseModel):
+    """Generated demand for networks that come without any (SUMO's randomTrips.py)."""
+
+    model_config = ConfigDict(extra="forbid")
+    period_s: float = Field(gt=0, description="mean seconds between two generated trips")
+    fringe_factor: float = Field(10.0, ge=1, description="how much more often trips start and end at the edge of the map")
+    end_s: float = Field(7200.0, gt=0)
+    seed: int = 42
+
+
 class Scenario(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str
     description: str = ""
-    network: str
-    demand: dict[str, list[str]] = Field(description="traffic load name -> SUMO route files")
+    network: str = Field(description="network file; 'sumo-home:PATH' names a file inside the SUMO installation")
+    demand: dict[str, list[str] | RandomTrips] = Field(description="traffic load name -> route files, or generated trips")
     station: Station
     incident_edges: list[str] = Field(min_length=1, description="where incidents may lie (the far end)")
     folder: Path = Path(".")
 
     def network_path(self) -> Path:
+        if self.network.startswith(SUMO_HOME_PREFIX):
+            return sumo_home() / self.network.removeprefix(SUMO_HOME_PREFIX)
         return self.folder / self.network
 
     def demand_paths(self, load: str) -> list[Path]:
         if load not in self.demand:
             raise UserError(f"{self.folder / 'scenario.toml'}: field 'demand': no traffic load '{load}' "
                             f"(has: {', '.join(sorted(self.demand))})")
-        return [self.folder / name for name in self.demand[load]]
+        demand = self.demand[load]
+        if isinstance(demand, RandomTrips):
+            return [random_trips(self.network_path(), demand.period_s, demand.fringe_factor, demand.end_s, demand.seed)]
+        return [self.folder / name for name in demand]
 
 
 def load_scenario(folder: Path) -> Scenario:
     path = folder / "scenario.toml"
     scenario = load_toml(path, Scenario)
     scenario = scenario.model_copy(update={"folder": folder})
-    for file in [scenario.network_path(), *(folder / f for files in scenario.demand.values() for f in files)]:
+    files = [folder / f for demand in scenario.demand.values() if isinstance(demand, list) for f in demand]
+    for file in [scenario.network_path(), *files]:
         if not file.is_file():
             raise UserError(f"{path}: file named there does not exist: {file}")
     return scenario
