@@ -69,14 +69,17 @@ def write_tables(folder: Path, frames: dict[str, pd.DataFrame], stamp: dict[str,
 
 
 def summarise(frames: dict[str, pd.DataFrame], time_limit_s: float, order: list[str] | None = None) -> pd.DataFrame:
-    """Per strategy: driving time, share within the time limit, change in others' delay, violations."""
-    runs, other = frames["runs"], frames["other_traffic"]
+    """Per strategy: driving time, share within the time limit, seconds saved per signal against
+    the baseline (paired by seed, incident and vehicle), others' delay, recovery time, violations."""
+    runs, other, events = frames["runs"], frames["other_traffic"], frames["preemptions"]
     key = ["seed", "incident"]
-    base = other[other["strategy"] == BASELINE].set_index(key)["other_delay_s"] if BASELINE in set(other["strategy"]) else None
+    has_base = BASELINE in set(other["strategy"])
+    base = other[other["strategy"] == BASELINE].set_index(key)["other_delay_s"] if has_base else None
+    base_trips = runs[runs["strategy"] == BASELINE].set_index([*key, "vehicle"]) if has_base else None
     rows = []
     for strategy, trips in runs.groupby("strategy", sort=False):
         within = trips["arrived"] & (trips["arrival_after_alarm_s"] <= time_limit_s)
-        runs_other = other[other["strategy"] == strategy].set_index(key)["other_delay_s"]
+        resumed = events[(events["strategy"] == strategy) & (events["event"] == "resumed")] if len(events) else events
         row = {
             "strategy": strategy,
             "trips": len(trips),
@@ -87,12 +90,18 @@ def summarise(frames: dict[str, pd.DataFrame], time_limit_s: float, order: list[
             "within_limit_share": float(within.mean()),
             "time_lost_at_signals_median_s": trips["time_lost_at_signals_s"].median(),
             "stops_mean": trips["stops"].mean(),
+            "recovery_median_s": resumed["detail"].median() if len(resumed) else float("nan"),
             "monitor_violations": int(trips["monitor_violations"].sum()),
         }
-        if base is not None:
+        if base is not None and base_trips is not None:
+            runs_other = other[other["strategy"] == strategy].set_index(key)["other_delay_s"]
             paired = (runs_other - base).dropna()
             row["other_delay_change_per_incident_s"] = paired.mean()
             row["other_delay_change_pct"] = 100 * (runs_other.loc[paired.index].sum() / base.loc[paired.index].sum() - 1)
+            mine = trips.set_index([*key, "vehicle"])
+            saved = (base_trips["driving_s"] - mine["driving_s"]).dropna()
+            signals = mine.loc[saved.index, "signals_passed"].clip(lower=1)
+            row["saved_per_signal_s"] = float((saved / signals).mean()) if len(saved) else float("nan")
         rows.append(row)
     rank = {name: i for i, name in enumerate([BASELINE, *(order or [])])}
     return pd.DataFrame(rows).sort_values("strategy", key=lambda s: s.map(lambda v: rank.get(v, len(rank))),
