@@ -84,6 +84,7 @@ def test_default_experiment_runs_end_to_end_on_a_short_horizon(tmp_path: Path) -
     folder = tmp_path / "results" / data["name"]
     runs = pd.read_parquet(folder / "runs.parquet")
     assert set(runs["strategy"]) == {"none", "green-wave"} and runs["arrived"].all()
+    assert runs["monitor_violations"].sum() == 0
     summary = json.loads((folder / "summary.json").read_text())
     provenance = summary["provenance"]
     assert provenance["sumo_version"] == "1.28.0" and provenance["experiment_hash"]
