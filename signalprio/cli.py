@@ -6,6 +6,7 @@ are reported and give status 1 after every other run has been written.
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from pathlib import Path
@@ -22,6 +23,7 @@ from signalprio.errors import UserError
 if TYPE_CHECKING:
     import pandas as pd
 
+    from signalprio.compliance.plans import RequirementPlan
     from signalprio.experiment import Experiment
 
 app = typer.Typer(help="Signal preemption for fire engines on SUMO, measured against fire-cover plans.",
@@ -50,7 +52,7 @@ def run(
     """Run an experiment: every incident x seed x strategy, then print the summary table."""
     from signalprio.experiment import load_experiment
     from signalprio.provenance import provenance
-    from signalprio.results import summarise, tables, write_summary, write_tables
+    from signalprio.results import add_compliance, summarise, tables, write_summary, write_tables
     from signalprio.runner import default_jobs, execute, expand
 
     started = time.perf_counter()
@@ -82,14 +84,19 @@ def run(
     folder = results / exp.name
     stamp = provenance(exp.name, exp.digest())
     if done:
+        order = [s.name for s in exp.strategies]
         frames = tables(done, stamp)
+        add_compliance(frames, list(loaded.plans), order, stamp)
         write_tables(folder, frames, stamp)
-        summary = summarise(frames, exp.target.time_limit_s, [s.name for s in exp.strategies])
+        summary = summarise(frames, order)
         write_summary(folder, summary, stamp, {
-            "target": exp.target.model_dump(), "turnout_s": exp.engine.turnout_s, "load": exp.load,
+            "plans": [p.model_dump() for p in loaded.plans],
+            "compliance": json.loads(frames["compliance"].drop(columns=list(stamp)).to_json(orient="records")),
             "runs": len(specs), "failed": [{"run": f.key, "message": f.message} for f in failed],
         })
-        _print_summary(summary, exp)
+        _print_summary(summary, frames["compliance"], exp, loaded.plan)
+        for plan in loaded.plans:
+            _print_compliance(frames["compliance"], plan)
     for failure in failed:
         errors.print(f"[red]failed run[/] {failure.key}: {failure.message}", highlight=False)
     console.print(f"results: {folder}/ ({len(done)} runs, {len(failed)} failed, "
@@ -98,19 +105,44 @@ def run(
         raise typer.Exit(1)
 
 
-def _print_summary(summary: pd.DataFrame, exp: Experiment) -> None:
-    target = exp.target
-    limit = f"{target.time_limit_s / 60:g} min"
+@app.command()
+def compliance(
+    folder: Annotated[Path, typer.Argument(help="A results folder written by 'signalprio run'.")],
+    plan: Annotated[Optional[list[str]], typer.Option("--plan", "-p", help="Preset name or plan file; repeatable.")] = None,
+) -> None:
+    """Evaluate saved runs against requirement plans (from the tables alone, no simulation)."""
+    import pandas as pd
+
+    from signalprio.compliance.evaluate import compliance_summary, incident_outcomes
+    from signalprio.compliance.plans import DEFAULT_PLAN, load_plan
+
+    try:
+        runs_file = folder / "runs.parquet"
+        if not runs_file.is_file():
+            raise UserError(f"{folder}: no runs.parquet here (run an experiment first)")
+        runs = pd.read_parquet(runs_file)
+        plans = [load_plan(reference) for reference in plan or [DEFAULT_PLAN]]
+    except UserError as error:
+        raise _fail(error) from None
+    outcomes = pd.concat([incident_outcomes(runs, p) for p in plans], ignore_index=True)
+    summary = compliance_summary(outcomes, list(dict.fromkeys(runs["strategy"])))
+    for p in plans:
+        _print_compliance(summary, p)
+
+
+def _print_summary(summary: pd.DataFrame, compliance: pd.DataFrame, exp: Experiment, plan: RequirementPlan) -> None:
+    first = plan.stages[0]
+    stage_rate = compliance[(compliance["plan"] == plan.name) & (compliance["stage_index"] == 0)].set_index("strategy")
     table = Table(title=f"Fire-engine runs: {exp.description or exp.name}", title_justify="left",
-                  caption=(f"Target ({target.label}): arrival within {limit} of the alarm (Eintreffzeit) in "
-                           f"{100 * target.rate:.0f} % of incidents; turnout {exp.engine.turnout_s:g} s; {exp.load} load.\n"
+                  caption=(f"{plan.name} {first.name}: {first.crew} Funktionen within {first.time_limit_s / 60:g} min, "
+                           f"{plan.clock_label}; target {100 * first.target_rate:.0f} %.\n"
                            "Saved per signal: driving time saved against 'none' per signal passed, same vehicle, incident "
                            "and seed. Others' delay: change in total delay of all other vehicles per incident against "
                            "'none'. Recovery: median seconds from check-out until the signal is back in step with its "
                            "plan. Safety: conflict-monitor violations."),
                   caption_justify="left")
     table.add_column("strategy", no_wrap=True)
-    for header in ("runs", "driving median", "driving P90", f"arrived ≤ {limit}", "saved per signal",
+    for header in ("vehicle trips", "driving median", "driving P90", f"{first.name} met", "saved per signal",
                    "others' delay", "recovery", "safety"):
         table.add_column(header, justify="right")
     for row in summary.itertuples():
@@ -118,12 +150,37 @@ def _print_summary(summary: pd.DataFrame, exp: Experiment) -> None:
         change = getattr(row, "other_delay_change_per_incident_s", float("nan")) / 3600
         pct = getattr(row, "other_delay_change_pct", float("nan"))
         saved = getattr(row, "saved_per_signal_s", float("nan"))
+        rate = stage_rate["rate"].get(row.strategy, float("nan"))
         table.add_row(str(row.strategy), str(row.trips), _minutes(row.driving_median_s), _minutes(row.driving_p90_s),
-                      f"{100 * row.within_limit_share:.0f} %",
+                      f"{100 * rate:.0f} %",
                       "baseline" if baseline else f"{saved:.1f} s",
                       "baseline" if baseline else f"{change:+.2f} veh·h ({pct:+.1f} %)",
                       "-" if row.recovery_median_s != row.recovery_median_s else f"{row.recovery_median_s:.0f} s",
                       str(row.monitor_violations))
+    console.print(table)
+
+
+def _print_compliance(summary: pd.DataFrame, plan: RequirementPlan) -> None:
+    """The headline table a fire service reviews: Erreichungsgrad per stage and strategy."""
+    rows = summary[summary["plan"] == plan.name]
+    table = Table(title=f"Erreichungsgrad (achievement rate), {plan.name}: {plan.clock_label}", title_justify="left",
+                  caption=("Rate: share of incidents in which the required Funktionen arrived within the limit, with "
+                           "95 % Wilson interval. Change: against 'none' on the same incidents and seeds, 95 % paired "
+                           "bootstrap interval and McNemar p. Arrival: median time on the plan's clock."),
+                  caption_justify="left")
+    for header in ("stage", "strategy", "n", "rate [95 % CI]", "target", "change vs none [95 % CI]", "p", "arrival"):
+        table.add_column(header, justify="left" if header in ("stage", "strategy") else "right", no_wrap=True)
+    for row in rows.itertuples():
+        stage = plan.stages[row.stage_index]
+        label = f"{row.stage}: {plan.required_crew(row.stage_index)} F in {stage.time_limit_s / 60:g} min"
+        change, p = "baseline", ""
+        if row.strategy != "none" and "rate_change" in rows.columns and row.rate_change == row.rate_change:
+            change = (f"{100 * row.rate_change:+.0f} pt [{100 * row.rate_change_low:+.0f}, "
+                      f"{100 * row.rate_change_high:+.0f}]")
+            p = f"{row.rate_change_p:.3f}"
+        table.add_row(label, str(row.strategy), str(row.n),
+                      f"{100 * row.rate:.0f} % [{100 * row.rate_low:.0f}, {100 * row.rate_high:.0f}]",
+                      f"{100 * row.target_rate:.0f} %", change, p, _minutes(row.arrival_median_s))
     console.print(table)
 
 

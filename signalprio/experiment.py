@@ -14,9 +14,12 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
+import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from signalprio.compliance.plans import DEFAULT_PLAN, RequirementPlan, load_plan
 from signalprio.config import load_toml
+from signalprio.errors import UserError
 from signalprio.control.preemption import PreemptionParameters
 from signalprio.control.strategies import TRIGGERS
 from signalprio.fleet import load_fleet
@@ -27,12 +30,23 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class Band(_Strict):
+    """A time band (e.g. weekday 6-18 h): its share of incidents and the traffic load it runs under."""
+
+    share: float = Field(gt=0)
+    load: str
+
+
 class IncidentSampling(_Strict):
     count: int = Field(20, ge=1, le=100_000)
     seed: int = 1
-    alarm_from_s: float = Field(900.0, ge=0)
+    alarm_from_s: float = Field(900.0, ge=0, description="alarms fall in this window of simulated time")
     alarm_to_s: float = Field(2700.0, ge=0)
-    edges: list[str] | None = Field(None, description="default: the scenario's incident edges")
+    edges: list[str] | None = Field(None, description="sample on these edges (default: the scenario's incident edges)")
+    districts: list[str] | dict[str, float] | None = Field(
+        None, description="sample in these scenario districts: a list (uniform over their edges) or weights")
+    bands: dict[str, Band] | None = Field(None, description="time bands; default one band at the experiment's load")
+    csv: str | None = Field(None, description="read incidents from this CSV file instead of sampling")
 
     @model_validator(mode="after")
     def _window(self) -> IncidentSampling:
@@ -41,26 +55,30 @@ class IncidentSampling(_Strict):
         return self
 
 
-class EngineSettings(_Strict):
-    """The unit sent to each incident and how it drives."""
+class DispatchSettings(_Strict):
+    """Alarm and dispatch order (AAO): vehicle types sent per stage, from the nearest station that has them."""
 
-    vehicles: list[str] = Field(default_factory=lambda: ["HLF"], min_length=1,
-                                description="vehicle types of the unit, in the order they leave the station")
-    departure_gap_s: float = Field(4.0, ge=0, description="seconds between the unit's vehicles leaving")
-    turnout_s: float = Field(60.0, ge=0, description="Ausrückzeit: alarm to leaving the station")
-    red_crossing_kmh: float = Field(10.0, gt=0, le=60, description="speed at which an engine crosses red without priority")
-    importance: int = Field(10, ge=1, le=14, description="SAE J2735 importance level used in arbitration")
-    route: list[str] | None = Field(None, min_length=1,
-                                    description="explicit route from the station; incidents then lie on its last edge")
+    stages: list[list[str]] = Field(default_factory=lambda: [["ELW", "HLF", "DLK"]], min_length=1)
+    departure_gap_s: float = Field(4.0, ge=0, description="between vehicles leaving the same station")
+    turnout_sd_s: float = Field(0.0, ge=0, description="spread of the turnout time (normal, cut at zero)")
 
-    @field_validator("vehicles")
+    @field_validator("stages")
     @classmethod
-    def _known(cls, value: list[str]) -> list[str]:
+    def _known(cls, value: list[list[str]]) -> list[list[str]]:
         fleet = load_fleet()
-        for vehicle in value:
+        for vehicle in (v for stage in value for v in stage):
             if vehicle not in fleet:
                 raise ValueError(f"unknown vehicle '{vehicle}' (known: {', '.join(fleet)})")
         return value
+
+
+class EngineSettings(_Strict):
+    """How engines drive."""
+
+    red_crossing_kmh: float = Field(10.0, gt=0, le=60, description="speed at which an engine crosses red without priority")
+    importance: int = Field(10, ge=1, le=14, description="SAE J2735 importance level used in arbitration")
+    route: list[str] | None = Field(None, min_length=1,
+                                    description="explicit route from the first station; incidents then lie on its last edge")
 
 
 class SimulationSettings(_Strict):
@@ -68,14 +86,6 @@ class SimulationSettings(_Strict):
     step_s: float = Field(1.0, gt=0, le=2)
     horizon_s: float = Field(900.0, gt=0, description="simulated time after the alarm, equal for all strategies")
     sumo_args: list[str] = Field(default_factory=list, description="extra SUMO options, passed unchanged")
-
-
-class Target(_Strict):
-    """The requirement the printed table checks (default: Mannheim 2024 plan, stage 1, Eintreffzeit)."""
-
-    label: str = "Mannheim 2024, stage 1: 8 min after alarm"
-    time_limit_s: float = Field(480.0, gt=0)
-    rate: float = Field(0.9, gt=0, le=1)
 
 
 class PreemptionSettings(_Strict):
@@ -120,10 +130,12 @@ class Experiment(_Strict):
     load: str = "peak"
     strategies: list[Strategy] = Field(min_length=1, description="names of known strategies, or tables")
     seeds: list[int] = Field(min_length=1)
+    plans: list[str] = Field(default_factory=lambda: [DEFAULT_PLAN], min_length=1,
+                             description="requirement plans: preset names or plan files; the first sets turnout times")
     incidents: IncidentSampling = IncidentSampling()
+    dispatch: DispatchSettings = DispatchSettings()
     engine: EngineSettings = EngineSettings()
     simulation: SimulationSettings = SimulationSettings()
-    target: Target = Target()
     preemption: PreemptionSettings = PreemptionSettings()
 
     @field_validator("strategies", mode="before")
@@ -163,7 +175,11 @@ class Incident:
     id: str
     alarm_s: float
     edge: str
-    position_m: float  # fraction of the edge is resolved to metres by the caller
+    position_m: float
+    band: str = "all"
+    load: str = "peak"
+    district: str = "-"
+    type: str = "fire"
 
 
 @dataclass(frozen=True)
@@ -171,24 +187,97 @@ class LoadedExperiment:
     path: Path
     experiment: Experiment
     scenario: Scenario
+    plans: tuple[RequirementPlan, ...]
+
+    @property
+    def plan(self) -> RequirementPlan:
+        """The plan whose assumptions (turnout) the simulation uses."""
+        return self.plans[0]
+
+    def bands(self) -> dict[str, Band]:
+        return self.experiment.incidents.bands or {"all": Band(share=1.0, load=self.experiment.load)}
 
     def incidents(self, edge_lengths: dict[str, float]) -> list[Incident]:
-        """Incidents drawn reproducibly from the sampling seed."""
         sampling = self.experiment.incidents
-        route = self.experiment.engine.route
-        edges = sampling.edges or ([route[-1]] if route else self.scenario.incident_edges)
-        rng = np.random.default_rng(sampling.seed)
-        out = []
-        for number in range(1, sampling.count + 1):
-            edge = edges[int(rng.integers(len(edges)))]
-            length = edge_lengths[edge]
-            alarm = float(np.round(rng.uniform(sampling.alarm_from_s, sampling.alarm_to_s)))
-            position = float(np.round(rng.uniform(0.2, 0.8) * length, 1))
-            out.append(Incident(f"i{number:03d}", alarm, edge, position))
-        return out
+        if sampling.csv:
+            return read_incidents(self.path.parent / sampling.csv, self, edge_lengths)
+        return sample_incidents(self, edge_lengths)
+
+
+def _edge_districts(loaded: LoadedExperiment) -> tuple[dict[str, list[str]], dict[str, float]]:
+    """Edges per district to sample from, and each district's weight."""
+    sampling, scenario = loaded.experiment.incidents, loaded.scenario
+    route = loaded.experiment.engine.route
+    if sampling.edges or route:
+        return {"-": list(sampling.edges or [route[-1]])}, {"-": 1.0}  # type: ignore[index]
+    known = scenario.district_edges()
+    if sampling.districts is None:
+        lookup = {edge: name for name, edges in known.items() for edge in edges}
+        chosen: dict[str, list[str]] = {}
+        for edge in scenario.incident_edges:
+            chosen.setdefault(lookup.get(edge, "-"), []).append(edge)
+        return chosen, {name: float(len(edges)) for name, edges in chosen.items()}
+    names = list(sampling.districts)
+    for name in names:
+        if name not in known:
+            raise UserError(f"{loaded.path}: field 'incidents.districts': unknown district '{name}' "
+                            f"(scenario has: {', '.join(known)})")
+    if isinstance(sampling.districts, dict):
+        return {n: known[n] for n in names}, dict(sampling.districts)
+    return {n: known[n] for n in names}, {n: float(len(known[n])) for n in names}
+
+
+def sample_incidents(loaded: LoadedExperiment, edge_lengths: dict[str, float]) -> list[Incident]:
+    """Incidents drawn reproducibly from the sampling seed: band, then district, edge, position and alarm."""
+    sampling = loaded.experiment.incidents
+    districts, weights = _edge_districts(loaded)
+    bands = loaded.bands()
+    rng = np.random.default_rng(sampling.seed)
+    band_names, district_names = list(bands), list(districts)
+    band_p = np.array([bands[b].share for b in band_names]) / sum(bands[b].share for b in band_names)
+    district_p = np.array([weights[d] for d in district_names]) / sum(weights[d] for d in district_names)
+    out = []
+    for number in range(1, sampling.count + 1):
+        band = band_names[int(rng.choice(len(band_names), p=band_p))]
+        district = district_names[int(rng.choice(len(district_names), p=district_p))]
+        edges = districts[district]
+        edge = edges[int(rng.integers(len(edges)))]
+        alarm = float(np.round(rng.uniform(sampling.alarm_from_s, sampling.alarm_to_s)))
+        position = float(np.round(rng.uniform(0.2, 0.8) * edge_lengths[edge], 1))
+        out.append(Incident(f"i{number:03d}", alarm, edge, position, band, bands[band].load, district))
+    return out
+
+
+def read_incidents(path: Path, loaded: LoadedExperiment, edge_lengths: dict[str, float]) -> list[Incident]:
+    """Incidents from CSV: id, edge, position_m, alarm_s, and optionally band, district, type."""
+    if not path.is_file():
+        raise UserError(f"{loaded.path}: field 'incidents.csv': file not found: {path}")
+    try:
+        frame = pd.read_csv(path, dtype={"id": str, "edge": str})
+    except (ValueError, pd.errors.ParserError) as error:
+        raise UserError(f"{path}: not a readable CSV file ({error})") from None
+    missing = [c for c in ("id", "edge", "position_m", "alarm_s") if c not in frame.columns]
+    if missing:
+        raise UserError(f"{path}: column '{missing[0]}' is missing (need id, edge, position_m, alarm_s)")
+    bands = loaded.bands()
+    default_band = next(iter(bands))
+    out = []
+    for line, row in enumerate(frame.itertuples(index=False), start=2):
+        if row.edge not in edge_lengths:
+            raise UserError(f"{path}: line {line}: field 'edge': unknown edge '{row.edge}'")
+        band = str(getattr(row, "band", default_band))
+        if band not in bands:
+            raise UserError(f"{path}: line {line}: field 'band': unknown time band '{band}' (have: {', '.join(bands)})")
+        position = float(row.position_m)
+        if not 0 <= position <= edge_lengths[row.edge]:
+            raise UserError(f"{path}: line {line}: field 'position_m': {position} is not on edge '{row.edge}'")
+        out.append(Incident(str(row.id), float(row.alarm_s), row.edge, position, band, bands[band].load,
+                            str(getattr(row, "district", "-")), str(getattr(row, "type", "fire"))))
+    return out
 
 
 def load_experiment(path: Path) -> LoadedExperiment:
     experiment = load_toml(path, Experiment)
     scenario = load_scenario((path.parent / experiment.scenario).resolve())
-    return LoadedExperiment(path, experiment, scenario)
+    plans = tuple(load_plan(reference, path.parent) for reference in experiment.plans)
+    return LoadedExperiment(path, experiment, scenario, plans)

@@ -11,8 +11,11 @@ import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from signalprio.control.rules import SafetyRules
 from signalprio.control.strategies import make_controller
+from signalprio.dispatch import Dispatch, TravelTimes, plan_dispatch
 from signalprio.errors import UserError
 from signalprio.experiment import Incident, LoadedExperiment
 from signalprio.fleet import VehicleType, load_fleet, vtypes_additional
@@ -20,21 +23,6 @@ from signalprio.measure import EngineRecorder, other_traffic_delay
 from signalprio.monitor import KINDS, check_record
 from signalprio.sumo.network import Network, load_network
 from signalprio.sumo.session import EngineSlot, SumoSession
-
-
-@dataclass(frozen=True)
-class Dispatch:
-    """One vehicle sent to an incident: which unit it belongs to, where it starts, when and how far."""
-
-    unit: str
-    vehicle_type: str
-    origin_edge: str
-    destination_edge: str
-    depart_s: float
-    depart_pos_m: float
-    arrival_pos_m: float
-    importance: int = 10
-    route: tuple[str, ...] = ()  # explicit route; empty: the fastest route at dispatch
 
 
 @dataclass(frozen=True)
@@ -79,17 +67,17 @@ def validate_edges(loaded: LoadedExperiment) -> None:
     network = _network(loaded.scenario.network_path())
     scenario_file = loaded.scenario.folder / "scenario.toml"
     engine = loaded.experiment.engine
-    checks = [(scenario_file, "station.edge", loaded.scenario.station.edge)]
+    checks = [(scenario_file, "stations.edge", station.edge) for station in loaded.scenario.stations]
     checks += [(scenario_file, "incident_edges", e) for e in loaded.scenario.incident_edges]
     checks += [(loaded.path, "incidents.edges", e) for e in loaded.experiment.incidents.edges or []]
+    checks += [(scenario_file, f"districts.{name}", e) for name, edges in loaded.scenario.districts.items() for e in edges]
     checks += [(loaded.path, "engine.route", e) for e in engine.route or []]
     for file, field_name, edge in checks:
         if edge not in network.edge_lengths:
             raise UserError(f"{file}: field '{field_name}': unknown edge '{edge}' in {network.path.name}")
     if engine.route:
-        if engine.route[0] != loaded.scenario.station.edge:
-            raise UserError(f"{loaded.path}: field 'engine.route': must start at the station edge "
-                            f"'{loaded.scenario.station.edge}'")
+        if engine.route[0] not in {station.edge for station in loaded.scenario.stations}:
+            raise UserError(f"{loaded.path}: field 'engine.route': must start at a station's edge")
         for a, b in zip(engine.route, engine.route[1:]):
             if b not in network.successors.get(a, ()):
                 raise UserError(f"{loaded.path}: field 'engine.route': edge '{b}' does not follow '{a}'")
@@ -107,18 +95,19 @@ def _record_signals_additional(network: Network, record: Path) -> str:
     return f'<?xml version="1.0" encoding="UTF-8"?>\n<additional>\n{events}\n</additional>\n'
 
 
-def background_args(loaded: LoadedExperiment, seed: int) -> list[str]:
-    """SUMO options shared by the warm-up and every run of one seed: same network, demand and seed."""
+def background_args(loaded: LoadedExperiment, seed: int, load: str) -> list[str]:
+    """SUMO options shared by the warm-up and every run of one seed and load: same network, demand and seed."""
     exp, scenario = loaded.experiment, loaded.scenario
     return [
         "-n", str(scenario.network_path()),
-        "-r", ",".join(str(p) for p in scenario.demand_paths(exp.load)),
+        "-r", ",".join(str(p) for p in scenario.demand_paths(load)),
         "--seed", str(seed), "--no-step-log", "true", "--no-warnings", "true",
         *exp.simulation.sumo_args,
     ]
 
 
-def save_warm_states(loaded: LoadedExperiment, seed: int, alarms: list[float], folder: Path) -> dict[float, Path]:
+def save_warm_states(loaded: LoadedExperiment, seed: int, load: str, alarms: list[float],
+                     folder: Path) -> dict[float, Path]:
     """Simulate the background traffic of one seed once, saving SUMO's state at every alarm time.
 
     Every strategy of an incident then starts from the same state (common random numbers),
@@ -126,28 +115,33 @@ def save_warm_states(loaded: LoadedExperiment, seed: int, alarms: list[float], f
     """
     exp = loaded.experiment
     network = _network(loaded.scenario.network_path())
-    session = SumoSession(exp.simulation.backend, network, background_args(loaded, seed), exp.simulation.step_s)
+    session = SumoSession(exp.simulation.backend, network, background_args(loaded, seed, load), exp.simulation.step_s)
     states: dict[float, Path] = {}
     session.start()
     try:
         for alarm in sorted(set(alarms)):
             session.advance_to(alarm)
-            states[alarm] = session.save_state(folder / f"seed{seed}_t{alarm:g}.xml.gz")
+            states[alarm] = session.save_state(folder / f"{load}_seed{seed}_t{alarm:g}.xml.gz")
     finally:
         session.close()
     return states
 
 
 def dispatches_for(loaded: LoadedExperiment, incident: Incident) -> tuple[Dispatch, ...]:
-    """The experiment's unit, leaving the station one after another after the turnout time."""
-    engine, station = loaded.experiment.engine, loaded.scenario.station
-    return tuple(
-        Dispatch(unit=incident.id, vehicle_type=vehicle, origin_edge=station.edge, destination_edge=incident.edge,
-                 depart_s=incident.alarm_s + engine.turnout_s + number * engine.departure_gap_s,
-                 depart_pos_m=station.position_m, arrival_pos_m=incident.position_m,
-                 importance=engine.importance, route=tuple(engine.route or ()))
-        for number, vehicle in enumerate(engine.vehicles)
-    )
+    """The dispatch order's vehicles from the nearest stations; the same for every strategy."""
+    exp = loaded.experiment
+    travel = _travel_times(loaded.scenario.network_path())
+    number = int("".join(ch for ch in incident.id if ch.isdigit()) or 0)
+    rng = np.random.default_rng([exp.incidents.seed, number])
+    route = tuple(exp.engine.route or ())
+    return plan_dispatch(incident.id, incident.edge, incident.position_m, incident.alarm_s, exp.dispatch.stages,
+                         loaded.scenario.stations, loaded.plan, travel, rng, exp.dispatch.departure_gap_s,
+                         exp.dispatch.turnout_sd_s, exp.engine.importance, route)
+
+
+@functools.lru_cache(maxsize=4)
+def _travel_times(path: Path) -> TravelTimes:
+    return TravelTimes(_network(path))
 
 
 def execute_run(spec: RunSpec) -> RunResult:
@@ -168,7 +162,7 @@ def execute_run(spec: RunSpec) -> RunResult:
         tripinfo = folder / "tripinfo.xml"
         start = ["--load-state", str(spec.warm_state)] if spec.warm_state else ["--begin", "0"]
         args = [
-            *background_args(spec.experiment, spec.seed), *start, "--end", f"{end:g}",
+            *background_args(spec.experiment, spec.seed, incident.load), *start, "--end", f"{end:g}",
             "-a", f"{folder / 'fire.add.xml'},{folder / 'record.add.xml'}",
             "--tripinfo-output", str(tripinfo), "--tripinfo-output.write-unfinished", "true",
         ]
@@ -192,8 +186,10 @@ def execute_run(spec: RunSpec) -> RunResult:
         recorder = recorders[slot.id]
         recorder.arrived_s = slot.arrived_at
         vehicle = {"unit": slot.unit, "vehicle": slot.id, "vehicle_type": slot.vehicle_type.id,
-                   "crew": slot.vehicle_type.crew, "incident_edge": dispatch.destination_edge,
-                   "teleported": slot.teleported}
+                   "station": dispatch.station, "dispatch_stage": dispatch.stage,
+                   "crew": dispatch.crew or slot.vehicle_type.crew, "turnout_s": dispatch.turnout_s,
+                   "incident_edge": dispatch.destination_edge, "band": incident.band, "district": incident.district,
+                   "load": incident.load, "teleported": slot.teleported}
         result.trips.append({**vehicle, **recorder.trip(), "monitor_violations": len(violations)})
         result.signals += [{"vehicle": slot.id, **row} for row in recorder.signal_rows()]
         result.trajectories += [{"vehicle": slot.id, "time_s": t, "odometer_m": d, "speed_mps": v}

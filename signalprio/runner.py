@@ -44,9 +44,9 @@ def _guarded(spec: RunSpec) -> RunResult | RunFailure:
         return RunFailure(spec.key, f"{type(error).__name__}: {error}")
 
 
-def _warm_up(job: tuple[LoadedExperiment, int, list[float], Path]) -> tuple[int, dict[float, Path]]:
-    loaded, seed, alarms, folder = job
-    return seed, save_warm_states(loaded, seed, alarms, folder)
+def _warm_up(job: tuple[LoadedExperiment, int, str, list[float], Path]) -> tuple[tuple[int, str], dict[float, Path]]:
+    loaded, seed, load, alarms, folder = job
+    return (seed, load), save_warm_states(loaded, seed, load, alarms, folder)
 
 
 def default_jobs() -> int:
@@ -55,7 +55,7 @@ def default_jobs() -> int:
 
 def execute(specs: list[RunSpec], jobs: int,
             on_done: Callable[[RunResult | RunFailure], None] = lambda _: None) -> tuple[list[RunResult], list[RunFailure]]:
-    """Warm up each seed once (saving state at every alarm), then run every spec from its state."""
+    """Warm up each seed and load once (saving state at every alarm), then run every spec from its state."""
     done: list[RunResult] = []
     failed: list[RunFailure] = []
 
@@ -64,12 +64,12 @@ def execute(specs: list[RunSpec], jobs: int,
         on_done(outcome)
 
     with tempfile.TemporaryDirectory(prefix="signalprio-states-") as tmp, _pool(jobs) as pool:
-        alarms: dict[int, list[float]] = {}
+        alarms: dict[tuple[int, str], list[float]] = {}
         for spec in specs:
-            alarms.setdefault(spec.seed, []).append(spec.incident.alarm_s)
-        jobs_list = [(specs[0].experiment, seed, times, Path(tmp)) for seed, times in alarms.items()] if specs else []
+            alarms.setdefault((spec.seed, spec.incident.load), []).append(spec.incident.alarm_s)
+        jobs_list = [(specs[0].experiment, seed, load, times, Path(tmp)) for (seed, load), times in alarms.items()]
         states = dict(pool.map(_warm_up, jobs_list))
-        warm = [replace(spec, warm_state=states[spec.seed][spec.incident.alarm_s]) for spec in specs]
+        warm = [replace(spec, warm_state=states[(spec.seed, spec.incident.load)][spec.incident.alarm_s]) for spec in specs]
         futures = [pool.submit(_guarded, spec) for spec in warm]
         try:
             for future in as_completed(futures):

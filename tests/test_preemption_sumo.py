@@ -18,7 +18,7 @@ pytestmark = pytest.mark.sumo
 
 
 def _spec(tmp_path: Path, scenario: Path, body: str, backend: str, strategy: str) -> RunSpec:
-    loaded = load_experiment(write_experiment(tmp_path, scenario, body + f'\n[simulation]\nbackend = "{backend}"\nhorizon_s = 500\n'))
+    loaded = load_experiment(write_experiment(tmp_path, scenario, body + f'\n[dispatch]\nstages = [["HLF"]]\n[simulation]\nbackend = "{backend}"\nhorizon_s = 500\n'))
     return RunSpec(loaded, plan_incidents(loaded)[0], 1, strategy)
 
 
@@ -86,7 +86,7 @@ def test_real_osm_network_with_actuated_signals_and_generated_demand(tmp_path: P
     loaded = load_experiment(write_experiment(
         tmp_path, REPO / "networks" / "berlin-adlershof",
         'strategies = ["none", "green-wave"]\nseeds = [1]\n[incidents]\ncount = 1\nalarm_from_s = 300\nalarm_to_s = 300\n'
-        f'[simulation]\nbackend = "{backend}"\nhorizon_s = 400\n'))
+        f'[dispatch]\nstages = [["HLF"]]\n[simulation]\nbackend = "{backend}"\nhorizon_s = 400\n'))
     assert {s.program.kind for s in load_network(loaded.scenario.network_path()).signals.values()} == {"actuated"}
     results = {name: execute_run(RunSpec(loaded, plan_incidents(loaded)[0], 1, name)) for name in ("none", "green-wave")}
     for result in results.values():

@@ -39,7 +39,7 @@ def test_no_monitor_violation_on_random_arterials(parameters: ArterialParameters
         destination = f"J{parameters.intersections}_l_out" if to_side_street else f"fwd_{parameters.intersections}"
         body = (f'strategies = [{{ name = "p", trigger = "{trigger}", recovery = "{recovery}" }}]\nseeds = [{seed}]\n'
                 f'[incidents]\ncount = 1\nseed = {seed}\nalarm_from_s = 150\nalarm_to_s = 240\nedges = ["{destination}"]\n'
-                '[engine]\nvehicles = ["ELW", "HLF", "DLK"]\n[simulation]\nhorizon_s = 300\n')
+                '[dispatch]\nstages = [["ELW", "HLF", "DLK"]]\n[simulation]\nhorizon_s = 300\n')
         loaded = load_experiment(write_experiment(Path(tmp), folder, body))
         result = execute_run(RunSpec(loaded, plan_incidents(loaded)[0], seed, "p"))
         assert result.violations == [], result.violations[:3]

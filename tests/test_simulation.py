@@ -23,7 +23,7 @@ pytestmark = pytest.mark.sumo
 
 
 def _runs(tmp_path: Path, scenario: Path, body: str, backend: str) -> tuple[list[RunSpec], dict[tuple[str, int, str], RunResult]]:
-    loaded = load_experiment(write_experiment(tmp_path, scenario, body + f'\n[simulation]\nbackend = "{backend}"\nhorizon_s = 600\n'))
+    loaded = load_experiment(write_experiment(tmp_path, scenario, body + f'\n[dispatch]\nstages = [["HLF"]]\n[simulation]\nbackend = "{backend}"\nhorizon_s = 600\n'))
     specs = [RunSpec(loaded, incident, seed, strategy.name) for incident in plan_incidents(loaded)
              for seed in loaded.experiment.seeds for strategy in loaded.experiment.strategies]
     return specs, {(s.incident.id, s.seed, s.strategy): execute_run(s) for s in specs}
@@ -134,7 +134,7 @@ def test_strategies_start_from_the_same_saved_state(tmp_path: Path, congested_ar
     """Common random numbers: until the controller first acts, both strategies see the same traffic."""
     loaded = load_experiment(write_experiment(tmp_path, congested_arterial,
                                               'strategies = ["none", "green-wave"]\nseeds = [5]\n[incidents]\ncount = 1\n'
-                                              f'[simulation]\nbackend = "{backend}"\nhorizon_s = 400\n'))
+                                              f'[dispatch]\nstages = [["HLF"]]\n[simulation]\nbackend = "{backend}"\nhorizon_s = 400\n'))
     done, failed = execute(expand(loaded), jobs=1)
     assert failed == []
     by_strategy = {r.key["strategy"]: r for r in done}

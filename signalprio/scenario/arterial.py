@@ -48,6 +48,6 @@ def build_arterial(folder: Path, p: ArterialParameters) -> Path:
         'network = "arterial.net.xml"\n'
         'incident_edges = ["' + spec.forward_edge(last) + '"]\n\n'
         '[demand]\npeak = ["peak.rou.xml"]\noffpeak = ["offpeak.rou.xml"]\n\n'
-        f'[station]\nname = "station"\nedge = "{spec.forward_edge(0)}"\nposition_m = 5.0\n'
+        f'[[stations]]\nname = "station"\nedge = "{spec.forward_edge(0)}"\nposition_m = 5.0\n'
     )
     return folder

@@ -1,4 +1,4 @@
-"""A scenario folder: network, background demand per traffic load, fire station, incident area.
+"""A scenario folder: network, background demand per traffic load, fire stations, incident districts.
 
 Described by scenario.toml inside the folder; paths in it are relative to the folder.
 """
@@ -6,6 +6,8 @@ Described by scenario.toml inside the folder; paths in it are relative to the fo
 from __future__ import annotations
 
 from pathlib import Path
+
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -17,11 +19,27 @@ from signalprio.sumo.binaries import sumo_home
 SUMO_HOME_PREFIX = "sumo-home:"
 
 
+class StationVehicle(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    type: str = Field(description="vehicle type: ELW, HLF, DLK (signalprio/data/fire_vehicles.toml)")
+    crew: int = Field(gt=0, description="Funktionen on board")
+    name: str = ""
+
+
+def _mannheim_stage_vehicles() -> list[StationVehicle]:
+    """Stage 1 of Mannheim's 2024 plan (ELW 2, HLF 6, DLK 2) and a second HLF with 10 for stage 2."""
+    return [StationVehicle(type="ELW", crew=2), StationVehicle(type="HLF", crew=6),
+            StationVehicle(type="DLK", crew=2), StationVehicle(type="HLF", crew=10, name="HLF 2")]
+
+
 class Station(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str
     edge: str = Field(description="edge the engines leave the station on")
     position_m: float = Field(0.0, ge=0)
+    type: Literal["career", "volunteer"] = "career"
+    turnout_s: float | None = Field(None, ge=0, description="overrides the requirement plan's turnout for the type")
+    vehicles: list[StationVehicle] = Field(default_factory=_mannheim_stage_vehicles, min_length=1)
 
 
 class RandomTrips(BaseModel):
@@ -40,9 +58,15 @@ class Scenario(BaseModel):
     description: str = ""
     network: str = Field(description="network file; 'sumo-home:PATH' names a file inside the SUMO installation")
     demand: dict[str, list[str] | RandomTrips] = Field(description="traffic load name -> route files, or generated trips")
-    station: Station
-    incident_edges: list[str] = Field(min_length=1, description="where incidents may lie (the far end)")
+    stations: list[Station] = Field(min_length=1)
+    incident_edges: list[str] = Field(min_length=1, description="where incidents may lie")
+    districts: dict[str, list[str]] = Field(default_factory=dict,
+                                            description="district name -> edges, for sampling and breakdowns")
     folder: Path = Path(".")
+
+    def district_edges(self) -> dict[str, list[str]]:
+        """Districts for sampling; without any, the incident edges form one district."""
+        return self.districts or {"all": self.incident_edges}
 
     def network_path(self) -> Path:
         if self.network.startswith(SUMO_HOME_PREFIX):

@@ -1,0 +1,1 @@
+"""Compliance with fire-service requirement plans, computed from result tables only."""

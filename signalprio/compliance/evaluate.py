@@ -1,0 +1,107 @@
+"""Erreichungsgrad (achievement rate) from the runs table: whether each stage's crew arrived in time.
+
+A stage is met when the Funktionen on scene by its time limit (all vehicles that arrived,
+whatever stage they were sent for) reach the plan's cumulative requirement: 9 of 10 is a
+miss. Times run on the plan's clock: from the alarm (Eintreffzeit) or from the start of the
+call (Hilfsfrist, which adds call handling and dispatch). Stages whose crew the experiment
+never dispatched are not evaluated. Everything here reads tables only.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from signalprio.compliance.plans import RequirementPlan
+from signalprio.compliance.stats import compare_rates, compare_times, wilson_interval
+
+BASELINE = "none"
+INCIDENT_KEY = ["seed", "incident"]
+CONTEXT = ["band", "district", "load"]
+
+
+def incident_outcomes(runs: pd.DataFrame, plan: RequirementPlan) -> pd.DataFrame:
+    """One row per strategy, seed, incident and stage: met or missed, when, and the time components."""
+    offset = plan.clock_offset_s
+    rows = []
+    for (strategy, seed, incident), group in runs.groupby(["strategy", *INCIDENT_KEY], sort=False):
+        arrived = group[group["arrived"]].sort_values("arrival_after_alarm_s")
+        on_scene = arrived["crew"].cumsum()
+        context = {c: group[c].iloc[0] for c in CONTEXT if c in group.columns}
+        dispatched = int(group["crew"].sum())
+        for index, stage in enumerate(plan.stages):
+            need = plan.required_crew(index)
+            if need > dispatched:
+                break  # the experiment did not send this stage's crew: nothing to evaluate
+            complete = arrived[on_scene >= need]
+            first = complete.iloc[0] if len(complete) else None
+            at = float(first["arrival_after_alarm_s"]) + offset if first is not None else float("nan")
+            in_time = arrived[arrived["arrival_after_alarm_s"] + offset <= stage.time_limit_s]
+            rows.append({
+                "plan": plan.name, "clock": plan.clock, "strategy": strategy, "seed": seed, "incident": incident,
+                "stage": stage.name, "stage_index": index, "time_limit_s": stage.time_limit_s,
+                "target_rate": stage.target_rate, "required_crew": need, "crew_in_time": int(in_time["crew"].sum()),
+                "met": bool(at <= stage.time_limit_s), "arrival_s": at,
+                "call_and_dispatch_s": offset,
+                "turnout_s": float(first["turnout_s"]) if first is not None else float("nan"),
+                "driving_s": float(first["driving_s"]) if first is not None else float("nan"),
+                "station": first["station"] if first is not None else group["station"].iloc[0],
+                **context,
+            })
+    return pd.DataFrame(rows)
+
+
+def _rate_row(frame: pd.DataFrame) -> dict[str, object]:
+    n, met = len(frame), int(frame["met"].sum())
+    low, high = wilson_interval(met, n)
+    return {"n": n, "met": met, "rate": met / n if n else float("nan"), "rate_low": low, "rate_high": high}
+
+
+def compliance_summary(outcomes: pd.DataFrame, order: list[str] | None = None) -> pd.DataFrame:
+    """Per plan, stage and strategy: n, Erreichungsgrad with interval, arrival times, and the paired
+    difference to the baseline on the same incidents and seeds."""
+    rows = []
+    for (plan, stage_index), by_stage in outcomes.groupby(["plan", "stage_index"], sort=False):
+        base = by_stage[by_stage["strategy"] == BASELINE].set_index(INCIDENT_KEY)
+        for strategy, frame in by_stage.groupby("strategy", sort=False):
+            row = {"plan": plan, "stage": frame["stage"].iloc[0], "stage_index": stage_index, "strategy": strategy,
+                   "target_rate": frame["target_rate"].iloc[0], "time_limit_s": frame["time_limit_s"].iloc[0],
+                   **_rate_row(frame),
+                   "arrival_median_s": frame["arrival_s"].median(),
+                   "arrival_p90_s": frame["arrival_s"].quantile(0.9)}
+            if strategy != BASELINE and len(base):
+                mine = frame.set_index(INCIDENT_KEY)
+                common = base.index.intersection(mine.index)
+                rates = compare_rates(base.loc[common, "met"].to_numpy(), mine.loc[common, "met"].to_numpy())
+                times = compare_times(base.loc[common, "arrival_s"].to_numpy(), mine.loc[common, "arrival_s"].to_numpy())
+                row.update({
+                    "rate_change": rates.difference, "rate_change_low": rates.low, "rate_change_high": rates.high,
+                    "rate_change_p": rates.p_value, "gained": rates.b_only, "lost": rates.a_only,
+                    "arrival_change_median_s": times.median_difference, "arrival_change_low_s": times.low,
+                    "arrival_change_high_s": times.high, "arrival_change_p": times.p_value,
+                })
+            rows.append(row)
+    summary = pd.DataFrame(rows)
+    rank = {name: i for i, name in enumerate([BASELINE, *(order or [])])}
+    return summary.sort_values(["plan", "stage_index", "strategy"],
+                               key=lambda s: s.map(lambda v: rank.get(v, len(rank))) if s.name == "strategy" else s,
+                               kind="stable").reset_index(drop=True)
+
+
+def compliance_breakdown(outcomes: pd.DataFrame) -> pd.DataFrame:
+    """Erreichungsgrad by time band, district and station, with n so that small samples show."""
+    rows = []
+    for by in ("band", "district", "station"):
+        if by not in outcomes.columns:
+            continue
+        for (plan, stage, strategy, value), frame in outcomes.groupby(["plan", "stage", "strategy", by], sort=False):
+            rows.append({"plan": plan, "stage": stage, "strategy": strategy, "by": by, "value": value,
+                         **_rate_row(frame)})
+    return pd.DataFrame(rows)
+
+
+def components(outcomes: pd.DataFrame) -> pd.DataFrame:
+    """Mean time components (call and dispatch, turnout, driving) per plan, stage and strategy."""
+    parts = ["call_and_dispatch_s", "turnout_s", "driving_s"]
+    return (outcomes.groupby(["plan", "stage", "strategy"], sort=False)[parts]
+            .agg(lambda s: float(np.nanmean(s)) if s.notna().any() else float("nan")).reset_index())

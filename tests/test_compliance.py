@@ -1,0 +1,122 @@
+"""Compliance statistics and evaluation against hand-computed answers (no simulation)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from signalprio.compliance.evaluate import compliance_breakdown, compliance_summary, incident_outcomes
+from signalprio.compliance.plans import load_plan, preset_names
+from signalprio.compliance.stats import compare_rates, compare_times, wilson_interval
+from signalprio.errors import UserError
+
+
+def test_wilson_interval_known_values() -> None:
+    # textbook values (Newcombe 1998): 9/10 -> 0.596-0.982; 0/10 -> 0-0.278; 10/10 -> 0.722-1
+    assert wilson_interval(9, 10) == pytest.approx((0.5958, 0.9821), abs=1e-4)
+    assert wilson_interval(0, 10) == pytest.approx((0.0, 0.2775), abs=1e-4)
+    assert wilson_interval(10, 10) == pytest.approx((0.7225, 1.0), abs=1e-4)
+    assert all(math.isnan(x) for x in wilson_interval(0, 0))
+
+
+def test_mcnemar_exact_counts_only_discordant_pairs() -> None:
+    # 1 incident met only without priority, 6 only with it: p = 2 * P(X <= 1 | n=7, 1/2) = 2 * 8/128
+    a = np.array([True] * 5 + [True] + [False] * 6 + [False] * 8)
+    b = np.array([True] * 5 + [False] + [True] * 6 + [False] * 8)
+    result = compare_rates(a, b)
+    assert result.p_value == pytest.approx(0.125)
+    assert (result.b_only, result.a_only) == (6, 1)
+    assert result.difference == pytest.approx(5 / 20)
+    assert result.low <= result.difference <= result.high
+
+
+def test_identical_outcomes_give_no_difference() -> None:
+    a = np.array([True, False, True, True])
+    result = compare_rates(a, a)
+    assert (result.difference, result.low, result.high, result.p_value) == (0.0, 0.0, 0.0, 1.0)
+
+
+def test_paired_times_wilcoxon_and_interval() -> None:
+    a = np.array([400.0, 420, 440, 460, 480])
+    b = a - np.array([10.0, 20, 30, 40, 50])
+    result = compare_times(a, b)
+    assert result.median_difference == -30
+    assert result.p_value == pytest.approx(2 / 32)  # exact two-sided: all five differences negative
+    assert -50 <= result.low <= -30 <= result.high <= -10
+
+
+def test_paired_times_drop_missing_pairs() -> None:
+    result = compare_times(np.array([400.0, np.nan, 300]), np.array([390.0, 100, np.nan]))
+    assert result.median_difference == -10
+
+
+def _runs(arrivals: dict[str, list[float]], crews: tuple[int, ...] = (2, 6, 2), district: str = "Innenstadt") -> pd.DataFrame:
+    rows = []
+    for strategy, times in arrivals.items():
+        for number, (time, crew) in enumerate(zip(times, crews)):
+            rows.append({"strategy": strategy, "seed": 1, "incident": "i001", "vehicle": f"v{number}", "crew": crew,
+                         "arrived": not math.isnan(time), "arrival_after_alarm_s": time, "turnout_s": 60.0,
+                         "driving_s": time - 60, "station": "HFW", "band": "weekday_day", "district": district,
+                         "load": "peak"})
+    return pd.DataFrame(rows)
+
+
+def test_nine_of_ten_funktionen_is_a_miss() -> None:
+    plan = load_plan("mannheim-2024")
+    outcomes = incident_outcomes(_runs({"none": [300, 400, 490], "green-wave": [300, 400, 470]}), plan)
+    stage1 = outcomes[outcomes["stage_index"] == 0].set_index("strategy")
+    assert not stage1.loc["none", "met"] and stage1.loc["none", "crew_in_time"] == 8
+    assert stage1.loc["none", "arrival_s"] == 490
+    assert stage1.loc["green-wave", "met"] and stage1.loc["green-wave", "arrival_s"] == 470
+    assert stage1.loc["green-wave", "driving_s"] == 410 and stage1.loc["green-wave", "turnout_s"] == 60
+    assert list(outcomes["stage"]) == ["stage 1", "stage 1"]  # stage 2's crew was never dispatched
+
+
+def test_hilfsfrist_adds_call_handling_to_the_clock() -> None:
+    plan = load_plan("agbf-1998")  # 10 F within 9.5 min of the call, call handling 90 s
+    outcomes = incident_outcomes(_runs({"none": [300, 400, 490], "green-wave": [300, 400, 470]}), plan)
+    stage1 = outcomes[outcomes["stage_index"] == 0].set_index("strategy")
+    assert stage1.loc["none", "arrival_s"] == 580 and not stage1.loc["none", "met"]
+    assert stage1.loc["green-wave", "arrival_s"] == 560 and stage1.loc["green-wave", "met"]
+    assert stage1.loc["green-wave", "call_and_dispatch_s"] == 90
+
+
+def test_vehicle_that_never_arrives_fails_the_stage() -> None:
+    outcomes = incident_outcomes(_runs({"none": [300, float("nan"), 400]}), load_plan("mannheim-2024"))
+    assert not outcomes["met"].iloc[0] and math.isnan(outcomes["arrival_s"].iloc[0])
+
+
+def test_summary_and_breakdown_count_incidents() -> None:
+    frames = []
+    for number, (base, gw) in enumerate([(490, 470), (470, 460), (500, 500), (460, 450)]):
+        runs = _runs({"none": [300, 400, base], "green-wave": [300, 400, gw]},
+                     district="Innenstadt" if number % 2 else "Lindenhof")
+        runs["incident"] = f"i{number}"
+        frames.append(runs)
+    outcomes = incident_outcomes(pd.concat(frames), load_plan("mannheim-2024"))
+    summary = compliance_summary(outcomes).set_index("strategy")
+    assert summary.loc["none", "n"] == 4 and summary.loc["none", "met"] == 2
+    assert summary.loc["green-wave", "met"] == 3 and summary.loc["green-wave", "rate_change"] == pytest.approx(0.25)
+    assert summary.loc["green-wave", "arrival_change_median_s"] == -10
+    by = compliance_breakdown(outcomes)
+    district = by[(by["by"] == "district") & (by["strategy"] == "none")].set_index("value")
+    assert district.loc["Lindenhof", "n"] == 2 and district.loc["Lindenhof", "met"] == 0  # 490 s and 500 s
+    assert district.loc["Innenstadt", "met"] == 2
+
+
+def test_presets_load_and_state_their_clock() -> None:
+    assert {"mannheim-2024", "mannheim-2013", "agbf-2015", "agbf-1998", "bw-guidance"} <= set(preset_names())
+    assert load_plan("agbf-1998").clock == "call" and load_plan("mannheim-2024").clock == "alarm"
+    assert load_plan("agbf-2015").required_crew(1) == 16
+
+
+def test_malformed_plan_file_names_the_field(tmp_path: Path) -> None:
+    plan = tmp_path / "city.toml"
+    plan.write_text('name = "x"\nclock = "sunrise"\nturnout_s = { career = 60 }\n'
+                    '[[stages]]\nname = "s1"\ntime_limit_s = 480\ncrew = 10\ntarget_rate = 0.9\n')
+    with pytest.raises(UserError, match="city.toml: field 'clock'"):
+        load_plan(str(plan))
