@@ -6,6 +6,7 @@ are reported and give status 1 after every other run has been written.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 import time
@@ -24,7 +25,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from signalprio.compliance.plans import RequirementPlan
-    from signalprio.experiment import Experiment
+    from signalprio.experiment import Experiment, LoadedExperiment
+    from signalprio.run import RunResult
+    from signalprio.runner import RunFailure
 
 app = typer.Typer(help="Signal preemption for fire engines on SUMO, measured against fire-cover plans.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -48,61 +51,90 @@ def run(
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Parallel SUMO processes (default: all cores).")] = None,
     results: Annotated[Path, typer.Option(help="Folder for results; the experiment's name is appended.")] = Path("results"),
     backend: Annotated[Optional[str], typer.Option(help="libsumo or traci; overrides the experiment file.")] = None,
+    executor: Annotated[str, typer.Option(help="local (processes on this machine) or dask.")] = "local",
+    scheduler: Annotated[Optional[str], typer.Option(help="Dask scheduler address, e.g. tcp://10.0.0.5:8786.")] = None,
+    retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Rerun runs that failed before.")] = False,
+    fresh: Annotated[bool, typer.Option("--fresh", help="Discard finished runs of this experiment first.")] = False,
 ) -> None:
-    """Run an experiment: every incident x seed x strategy, then print the summary table."""
+    """Run an experiment: every incident x seed x strategy, then print the summary tables.
+
+    Finished runs are kept one file each; running the same command again skips them.
+    """
     from signalprio.experiment import load_experiment
-    from signalprio.provenance import provenance
-    from signalprio.results import add_compliance, summarise, tables, write_summary, write_tables
-    from signalprio.runner import default_jobs, execute, expand
+    from signalprio.runner import RunFailure, default_jobs, execute, expand
+    from signalprio.store import RunStore, key_of
 
     started = time.perf_counter()
     try:
+        if executor not in ("local", "dask") or (executor == "dask") != (scheduler is not None):
+            raise UserError("--executor: use 'local', or 'dask' together with --scheduler ADDRESS")
         loaded = load_experiment(experiment)
         if backend is not None:
             if backend not in ("libsumo", "traci"):
                 raise UserError(f"--backend: '{backend}' is not libsumo or traci")
             simulation = loaded.experiment.simulation.model_copy(update={"backend": backend})
-            loaded = loaded.__class__(loaded.path, loaded.experiment.model_copy(update={"simulation": simulation}), loaded.scenario)
-        specs = expand(loaded)
+            loaded = dataclasses.replace(loaded, experiment=loaded.experiment.model_copy(update={"simulation": simulation}))
         exp = loaded.experiment
+        folder = results / exp.name
+        specs = expand(loaded)
+        store = RunStore(folder / "runs.d", exp.digest(), fresh=fresh)
+        todo = [spec for spec in specs if not store.done(key_of(spec.key))
+                and (retry_failed or store.failure(key_of(spec.key)) is None)]
         console.print(f"[bold]{exp.name}[/]: {len(specs)} runs on scenario [cyan]{loaded.scenario.name}[/] "
-                      f"({exp.load} load, strategies {', '.join(s.name for s in exp.strategies)}, seeds {exp.seeds})")
+                      f"({exp.load} load, strategies {', '.join(s.name for s in exp.strategies)}, seeds {exp.seeds}); "
+                      f"{len(specs) - len(todo)} already done or failed before, {len(todo)} to run")
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                       TextColumn("failed {task.fields[failed]}"), TimeRemainingColumn(), console=console,
                       transient=True) as progress:
-            task = progress.add_task("runs", total=len(specs), failed=0)
+            task = progress.add_task("runs", total=len(todo), failed=0)
             failed_count = 0
 
-            def advance(outcome: object) -> None:
+            def keep(outcome: RunResult | RunFailure) -> None:
                 nonlocal failed_count
-                failed_count += not hasattr(outcome, "trips")
+                if isinstance(outcome, RunFailure):
+                    failed_count += 1
+                    store.save_failure(key_of(outcome.key), outcome.message)
+                else:
+                    store.save(outcome)
                 progress.update(task, advance=1, failed=failed_count)
 
-            done, failed = execute(specs, jobs or default_jobs(), advance)
+            execute(todo, jobs or default_jobs(), keep, scheduler)
     except UserError as error:
         raise _fail(error) from None
-    folder = results / exp.name
-    stamp = provenance(exp.name, exp.digest())
+    done = [store.load(key_of(spec.key)) for spec in specs if store.done(key_of(spec.key))]
+    failed = [(spec.key, store.failure(key_of(spec.key))) for spec in specs if not store.done(key_of(spec.key))]
     if done:
-        order = [s.name for s in exp.strategies]
-        frames = tables(done, stamp)
-        add_compliance(frames, list(loaded.plans), order, stamp)
-        write_tables(folder, frames, stamp)
-        summary = summarise(frames, order)
-        write_summary(folder, summary, stamp, {
-            "plans": [p.model_dump() for p in loaded.plans],
-            "compliance": json.loads(frames["compliance"].drop(columns=list(stamp)).to_json(orient="records")),
-            "runs": len(specs), "failed": [{"run": f.key, "message": f.message} for f in failed],
-        })
-        _print_summary(summary, frames["compliance"], exp, loaded.plan)
-        for plan in loaded.plans:
-            _print_compliance(frames["compliance"], plan)
-    for failure in failed:
-        errors.print(f"[red]failed run[/] {failure.key}: {failure.message}", highlight=False)
-    console.print(f"results: {folder}/ ({len(done)} runs, {len(failed)} failed, "
+        _write_results(loaded, folder, done, failed, len(specs))
+    for key, message in failed:
+        errors.print(f"[red]failed run[/] {key}: {message}", highlight=False)
+    console.print(f"results: {folder}/ ({len(done)} runs, {len(failed)} failed; "
                   f"{time.perf_counter() - started:.0f} s)")
     if failed:
         raise typer.Exit(1)
+
+
+def _write_results(loaded: LoadedExperiment, folder: Path, done: list[RunResult],
+                   failed: list[tuple[dict[str, object], str | None]], runs: int) -> None:
+    """Tables, compliance and summary from every finished run; then the tables on screen."""
+    from signalprio.provenance import provenance
+    from signalprio.results import add_compliance, summarise, tables, write_summary, write_tables
+
+    exp = loaded.experiment
+    stamp = provenance(exp.name, exp.digest())
+    order = [s.name for s in exp.strategies]
+    frames = tables(done, stamp)
+    add_compliance(frames, list(loaded.plans), order, stamp)
+    write_tables(folder, frames, stamp)
+    summary = summarise(frames, order)
+    write_summary(folder, summary, stamp, {
+        "parameters": exp.model_dump(mode="json"),
+        "plans": [p.model_dump() for p in loaded.plans],
+        "compliance": json.loads(frames["compliance"].drop(columns=list(stamp)).to_json(orient="records")),
+        "runs": runs, "failed": [{"run": key, "message": message} for key, message in failed],
+    })
+    _print_summary(summary, frames["compliance"], exp, loaded.plan)
+    for plan in loaded.plans:
+        _print_compliance(frames["compliance"], plan)
 
 
 @app.command()
@@ -150,9 +182,9 @@ def _print_summary(summary: pd.DataFrame, compliance: pd.DataFrame, exp: Experim
         change = getattr(row, "other_delay_change_per_incident_s", float("nan")) / 3600
         pct = getattr(row, "other_delay_change_pct", float("nan"))
         saved = getattr(row, "saved_per_signal_s", float("nan"))
-        rate = stage_rate["rate"].get(row.strategy, float("nan"))
+        rate = stage_rate["rate"].get(row.strategy, float("nan")) if len(stage_rate) else float("nan")
         table.add_row(str(row.strategy), str(row.trips), _minutes(row.driving_median_s), _minutes(row.driving_p90_s),
-                      f"{100 * rate:.0f} %",
+                      "-" if rate != rate else f"{100 * rate:.0f} %",
                       "baseline" if baseline else f"{saved:.1f} s",
                       "baseline" if baseline else f"{change:+.2f} veh·h ({pct:+.1f} %)",
                       "-" if row.recovery_median_s != row.recovery_median_s else f"{row.recovery_median_s:.0f} s",
@@ -163,6 +195,10 @@ def _print_summary(summary: pd.DataFrame, compliance: pd.DataFrame, exp: Experim
 def _print_compliance(summary: pd.DataFrame, plan: RequirementPlan) -> None:
     """The headline table a fire service reviews: Erreichungsgrad per stage and strategy."""
     rows = summary[summary["plan"] == plan.name]
+    if rows.empty:
+        console.print(f"{plan.name}: no stage evaluated: the dispatched crew is smaller than the "
+                      f"{plan.required_crew(0)} Funktionen of {plan.stages[0].name}")
+        return
     table = Table(title=f"Erreichungsgrad (achievement rate), {plan.name}: {plan.clock_label}", title_justify="left",
                   caption=("Rate: share of incidents in which the required Funktionen arrived within the limit, with "
                            "95 % Wilson interval. Change: against 'none' on the same incidents and seeds, 95 % paired "

@@ -31,7 +31,7 @@ class RunSpec:
     incident: Incident
     seed: int
     strategy: str
-    warm_state: Path | None = None  # SUMO state at the alarm time; None: simulate from 0
+    warm_state: bytes | None = None  # SUMO state at the alarm time (gzip XML); None: simulate from 0
     dispatches: tuple[Dispatch, ...] = ()  # empty: the experiment's unit from the scenario's station
 
     @property
@@ -106,24 +106,25 @@ def background_args(loaded: LoadedExperiment, seed: int, load: str) -> list[str]
     ]
 
 
-def save_warm_states(loaded: LoadedExperiment, seed: int, load: str, alarms: list[float],
-                     folder: Path) -> dict[float, Path]:
-    """Simulate the background traffic of one seed once, saving SUMO's state at every alarm time.
+def save_warm_states(loaded: LoadedExperiment, seed: int, load: str, alarms: list[float]) -> dict[float, bytes]:
+    """Simulate the background traffic of one seed and load once; SUMO's state at every alarm time.
 
     Every strategy of an incident then starts from the same state (common random numbers),
-    and the warm-up is paid once per seed instead of once per run.
+    and the warm-up is paid once per seed instead of once per run. States travel as bytes,
+    so a run can execute on any worker of a cluster.
     """
     exp = loaded.experiment
     network = _network(loaded.scenario.network_path())
     session = SumoSession(exp.simulation.backend, network, background_args(loaded, seed, load), exp.simulation.step_s)
-    states: dict[float, Path] = {}
-    session.start()
-    try:
-        for alarm in sorted(set(alarms)):
-            session.advance_to(alarm)
-            states[alarm] = session.save_state(folder / f"{load}_seed{seed}_t{alarm:g}.xml.gz")
-    finally:
-        session.close()
+    states: dict[float, bytes] = {}
+    with tempfile.TemporaryDirectory(prefix="signalprio-warm-") as tmp:
+        session.start()
+        try:
+            for alarm in sorted(set(alarms)):
+                session.advance_to(alarm)
+                states[alarm] = session.save_state(Path(tmp) / f"t{alarm:g}.xml.gz").read_bytes()
+        finally:
+            session.close()
     return states
 
 
@@ -160,7 +161,10 @@ def execute_run(spec: RunSpec) -> RunResult:
         record = folder / "signal_states.xml"
         (folder / "record.add.xml").write_text(_record_signals_additional(network, record))
         tripinfo = folder / "tripinfo.xml"
-        start = ["--load-state", str(spec.warm_state)] if spec.warm_state else ["--begin", "0"]
+        start = ["--begin", "0"]
+        if spec.warm_state is not None:
+            (folder / "state.xml.gz").write_bytes(spec.warm_state)
+            start = ["--load-state", str(folder / "state.xml.gz")]
         args = [
             *background_args(spec.experiment, spec.seed, incident.load), *start, "--end", f"{end:g}",
             "-a", f"{folder / 'fire.add.xml'},{folder / 'record.add.xml'}",

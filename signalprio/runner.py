@@ -1,20 +1,21 @@
-"""Expand an experiment into runs and execute them on a process pool (one SUMO per process).
+"""Expand an experiment into runs and execute them on local processes or a Dask cluster.
 
 libsumo holds one simulation per process, so parallel runs need processes (spawned, so no
-SUMO state is ever forked). The background traffic of each seed is simulated once and
-saved as SUMO state at every alarm time; runs start from those states. A run that fails is recorded with its message while the
-others go on; an input error stops the experiment, since every run would repeat it.
+SUMO state is ever forked). The background traffic of each seed and load is simulated once
+and saved as SUMO state at every alarm time; runs start from those states. A run that fails
+is recorded with its message while the others go on; an input error stops the experiment,
+since every run would repeat it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
-import tempfile
-from collections.abc import Callable
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, replace
-from pathlib import Path
+from typing import Any
 
 from signalprio.errors import UserError
 from signalprio.experiment import LoadedExperiment
@@ -44,36 +45,38 @@ def _guarded(spec: RunSpec) -> RunResult | RunFailure:
         return RunFailure(spec.key, f"{type(error).__name__}: {error}")
 
 
-def _warm_up(job: tuple[LoadedExperiment, int, str, list[float], Path]) -> tuple[tuple[int, str], dict[float, Path]]:
-    loaded, seed, load, alarms, folder = job
-    return (seed, load), save_warm_states(loaded, seed, load, alarms, folder)
+def _warm_up(job: tuple[LoadedExperiment, int, str, list[float]]) -> tuple[tuple[int, str], dict[float, bytes]]:
+    loaded, seed, load, alarms = job
+    return (seed, load), save_warm_states(loaded, seed, load, alarms)
 
 
 def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def execute(specs: list[RunSpec], jobs: int,
-            on_done: Callable[[RunResult | RunFailure], None] = lambda _: None) -> tuple[list[RunResult], list[RunFailure]]:
-    """Warm up each seed and load once (saving state at every alarm), then run every spec from its state."""
+def execute(specs: list[RunSpec], jobs: int, on_done: Callable[[RunResult | RunFailure], None] = lambda _: None,
+            scheduler: str | None = None) -> tuple[list[RunResult], list[RunFailure]]:
+    """Warm up each seed and load once (state at every alarm), then run every spec from its state.
+
+    Local processes by default; with `scheduler`, the Dask cluster at that address runs them.
+    """
     done: list[RunResult] = []
     failed: list[RunFailure] = []
-
-    def collect(outcome: RunResult | RunFailure) -> None:
-        (failed if isinstance(outcome, RunFailure) else done).append(outcome)  # type: ignore[arg-type]
-        on_done(outcome)
-
-    with tempfile.TemporaryDirectory(prefix="signalprio-states-") as tmp, _pool(jobs) as pool:
+    if not specs:
+        return done, failed
+    with _executor(jobs, scheduler) as pool:
         alarms: dict[tuple[int, str], list[float]] = {}
         for spec in specs:
             alarms.setdefault((spec.seed, spec.incident.load), []).append(spec.incident.alarm_s)
-        jobs_list = [(specs[0].experiment, seed, load, times, Path(tmp)) for (seed, load), times in alarms.items()]
-        states = dict(pool.map(_warm_up, jobs_list))
-        warm = [replace(spec, warm_state=states[(spec.seed, spec.incident.load)][spec.incident.alarm_s]) for spec in specs]
-        futures = [pool.submit(_guarded, spec) for spec in warm]
+        warm_ups = [pool.submit(_warm_up, (specs[0].experiment, seed, load, times)) for (seed, load), times in alarms.items()]
+        states = dict(future.result() for future in warm_ups)
+        futures = [pool.submit(_guarded, replace(spec, warm_state=states[(spec.seed, spec.incident.load)][spec.incident.alarm_s]))
+                   for spec in specs]
         try:
-            for future in as_completed(futures):
-                collect(future.result())
+            for future in pool.as_completed(futures):
+                outcome = future.result()
+                (failed if isinstance(outcome, RunFailure) else done).append(outcome)  # type: ignore[arg-type]
+                on_done(outcome)
         except UserError:
             for future in futures:
                 future.cancel()
@@ -81,20 +84,60 @@ def execute(specs: list[RunSpec], jobs: int,
     return done, failed
 
 
-def _pool(jobs: int) -> Executor:
-    """Processes for parallel runs (spawned, so no SUMO state is ever forked); inline for one job."""
-    if jobs <= 1:
-        return _InlineExecutor()
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
+class _Local:
+    """Spawned worker processes (no SUMO state is ever forked), or this process for one job."""
 
+    def __init__(self, jobs: int) -> None:
+        self._pool = (ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
+                      if jobs > 1 else None)
 
-class _InlineExecutor(Executor):
-    """Runs tasks in this process, in order: the same code path as the pool, for one job or debugging."""
-
-    def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def,override]
-        future: Future = Future()
+    def submit(self, fn: Callable[..., Any], arg: Any) -> Future[Any]:
+        if self._pool is not None:
+            return self._pool.submit(fn, arg)
+        future: Future[Any] = Future()
         try:
-            future.set_result(fn(*args, **kwargs))
+            future.set_result(fn(arg))
         except BaseException as error:  # delivered through the future, as a pool would
             future.set_exception(error)
         return future
+
+    def as_completed(self, futures: list[Future[Any]]) -> Iterator[Future[Any]]:
+        return as_completed(futures)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+
+
+class _Dask:
+    """A Dask cluster (optional extra `signalprio[dask]`); each worker process runs one SUMO at a time."""
+
+    def __init__(self, scheduler: str) -> None:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise UserError("--executor dask needs the optional extra: pip install 'signalprio[dask]'") from None
+        try:
+            self._client = Client(scheduler, timeout="10s")
+        except OSError as error:
+            raise UserError(f"--scheduler {scheduler}: cannot reach the Dask scheduler ({error})") from None
+
+    def submit(self, fn: Callable[..., Any], arg: Any) -> Any:
+        return self._client.submit(fn, arg, pure=False)
+
+    def as_completed(self, futures: list[Any]) -> Iterator[Any]:
+        from distributed import as_completed as dask_completed
+
+        return iter(dask_completed(futures))
+
+    def close(self) -> None:
+        self._client.close()
+
+
+@contextlib.contextmanager
+def _executor(jobs: int, scheduler: str | None) -> Iterator[_Local | _Dask]:
+    executor: _Local | _Dask = _Dask(scheduler) if scheduler else _Local(jobs)
+    try:
+        yield executor
+    finally:
+        executor.close()

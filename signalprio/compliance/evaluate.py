@@ -21,7 +21,10 @@ CONTEXT = ["band", "district", "load"]
 
 
 def incident_outcomes(runs: pd.DataFrame, plan: RequirementPlan) -> pd.DataFrame:
-    """One row per strategy, seed, incident and stage: met or missed, when, and the time components."""
+    """One row per strategy, seed, incident and stage: met or missed, when, and the time components.
+
+    Empty when the dispatched crew cannot meet even the first stage.
+    """
     offset = plan.clock_offset_s
     rows = []
     for (strategy, seed, incident), group in runs.groupby(["strategy", *INCIDENT_KEY], sort=False):
@@ -60,6 +63,8 @@ def _rate_row(frame: pd.DataFrame) -> dict[str, object]:
 def compliance_summary(outcomes: pd.DataFrame, order: list[str] | None = None) -> pd.DataFrame:
     """Per plan, stage and strategy: n, Erreichungsgrad with interval, arrival times, and the paired
     difference to the baseline on the same incidents and seeds."""
+    if outcomes.empty:
+        return pd.DataFrame(columns=["plan", "stage", "stage_index", "strategy", "n", "met", "rate"])
     rows = []
     for (plan, stage_index), by_stage in outcomes.groupby(["plan", "stage_index"], sort=False):
         base = by_stage[by_stage["strategy"] == BASELINE].set_index(INCIDENT_KEY)
@@ -90,6 +95,8 @@ def compliance_summary(outcomes: pd.DataFrame, order: list[str] | None = None) -
 
 def compliance_breakdown(outcomes: pd.DataFrame) -> pd.DataFrame:
     """Erreichungsgrad by time band, district and station, with n so that small samples show."""
+    if outcomes.empty:
+        return pd.DataFrame(columns=["plan", "stage", "strategy", "by", "value", "n", "met", "rate"])
     rows = []
     for by in ("band", "district", "station"):
         if by not in outcomes.columns:
@@ -103,5 +110,7 @@ def compliance_breakdown(outcomes: pd.DataFrame) -> pd.DataFrame:
 def components(outcomes: pd.DataFrame) -> pd.DataFrame:
     """Mean time components (call and dispatch, turnout, driving) per plan, stage and strategy."""
     parts = ["call_and_dispatch_s", "turnout_s", "driving_s"]
+    if outcomes.empty:
+        return pd.DataFrame(columns=["plan", "stage", "strategy", *parts])
     return (outcomes.groupby(["plan", "stage", "strategy"], sort=False)[parts]
             .agg(lambda s: float(np.nanmean(s)) if s.notna().any() else float("nan")).reset_index())
