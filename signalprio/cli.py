@@ -251,6 +251,30 @@ def network_arterial(
 
 
 @app.command()
+def bench(
+    experiment: Annotated[Path, typer.Argument(help="Experiment whose scenario and parameters to measure.")] = DEFAULT_EXPERIMENT,
+    quick: Annotated[bool, typer.Option("--quick", help="Smaller runs: a smoke test of the benchmarks, not figures.")] = False,
+) -> None:
+    """Measure controller overhead, snapshot speed-up, parallel efficiency and memory, as ratios."""
+    from signalprio.bench import describe_machine, run_benchmarks
+    from signalprio.experiment import load_experiment
+
+    try:
+        loaded = load_experiment(experiment)
+        console.print(f"benchmarks on scenario {loaded.scenario.name} ({loaded.experiment.load} load), "
+                      f"{describe_machine()}; this takes {'a minute' if quick else 'several minutes'}")
+        results = run_benchmarks(loaded, quick)
+    except UserError as error:
+        raise _fail(error) from None
+    table = Table(title="signalprio bench", title_justify="left")
+    for header in ("measure", "value", "target", "how it was measured"):
+        table.add_column(header, justify="right" if header == "value" else "left")
+    for r in results:
+        table.add_row(r.name, f"{r.value:.2f} {r.unit}", r.target, r.detail)
+    console.print(table)
+
+
+@app.command()
 def version() -> None:
     """Print the signalprio and SUMO versions."""
     from signalprio.sumo.binaries import sumo_version

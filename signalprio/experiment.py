@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from signalprio.compliance.plans import DEFAULT_PLAN, RequirementPlan, load_plan
@@ -250,6 +249,7 @@ def sample_incidents(loaded: LoadedExperiment, edge_lengths: dict[str, float]) -
 
 def read_incidents(path: Path, loaded: LoadedExperiment, edge_lengths: dict[str, float]) -> list[Incident]:
     """Incidents from CSV: id, edge, position_m, alarm_s, and optionally band, district, type."""
+    import pandas as pd  # only here: worker processes start faster without it
     if not path.is_file():
         raise UserError(f"{loaded.path}: field 'incidents.csv': file not found: {path}")
     try:

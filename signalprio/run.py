@@ -177,6 +177,10 @@ def execute_run(spec: RunSpec) -> RunResult:
             controller = make_controller(exp.strategy(spec.strategy).parameters(exp.preemption), network, rules)
             recorders = {slot.id: EngineRecorder(slot.id, incident.alarm_s) for slot in slots}
             while session.time < end - 1e-9:
+                if controller.idle and not session.active_engines():
+                    # nothing to observe or control: jump to the next departure (or the end) in one call
+                    session.advance_to(min(end, max(session.time + exp.simulation.step_s, session.next_departure())))
+                    continue
                 session.step()
                 obs = session.observe()
                 for view in obs.engines:

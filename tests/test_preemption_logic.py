@@ -125,3 +125,17 @@ def test_srm_and_ssm_messages_carry_the_request_fields(network: Network, empty_a
     first = ctrl.messages[0]
     assert first["inbound_lane"] == "fwd_0_pocket_0" and first["outbound_lane"] == "fwd_1_0"
     assert first["role"] == "fire" and first["importance"] == 10 and first["arrival_time_s"] == pytest.approx(120)
+
+
+def test_clock_is_seeded_afresh_after_steps_the_controller_did_not_see(network: Network, empty_arterial: Path) -> None:
+    """A green seen before and after a gap may be a new green: it is timed from the plan again, so its
+    minimum green is honoured (the run fast-forwards while nothing is to be done)."""
+    ctrl = controller(network, empty_arterial)
+    program = network.signals["J1"].program
+    seen = program.offset + program.cycle + 10.0  # ten seconds into the main green
+    assert program.link_green_start(THROUGH, seen) == seen - 10
+    ctrl.decide(observe(network, seen, []))
+    next_green = program.next_green_start(THROUGH, seen)
+    assert next_green is not None
+    ctrl.decide(observe(network, next_green + 1, []))  # green again, after a red the controller never saw
+    assert ctrl._controls["J1"].clock.links[THROUGH].green_since == next_green

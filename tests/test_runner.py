@@ -111,3 +111,11 @@ def test_unreachable_scheduler_is_one_clear_error(tmp_path: Path, congested_arte
     done = CliRunner().invoke(app, ["run", str(_experiment(tmp_path, congested_arterial)), "--results",
                                     str(tmp_path / "r"), "--executor", "dask", "--scheduler", "tcp://127.0.0.1:1"])
     assert done.exit_code == 2 and "cannot reach the Dask scheduler" in done.output
+
+
+def test_bench_command_prints_every_measure() -> None:
+    """Plumbing only: the figures themselves are measured by `signalprio bench`, never asserted in tests."""
+    done = CliRunner().invoke(app, ["bench", str(REPO / "experiments" / "default.toml"), "--quick"])
+    assert done.exit_code == 0, done.output
+    for measure in ("controller overhead", "snapshot speed-up", "parallel efficiency", "peak memory per worker"):
+        assert measure in done.output

@@ -134,18 +134,28 @@ class Preemption:
         self._rules = rules
         self._controls: dict[str, _SignalControl] = {}
         self._next_request_id = 1
+        self._last_time = float("-inf")
         self.events: list[PreemptionEvent] = []
         self.messages: list[dict[str, object]] = []
+
+    @property
+    def idle(self) -> bool:
+        """No signal is being preempted or recovering: nothing to do until an engine approaches."""
+        return all(c.mode is Mode.PLAN for c in self._controls.values())
 
     # -- observation to approaches -------------------------------------------------------
 
     def decide(self, obs: Observation) -> list[Command]:
         approaches = self._approaches(obs)
         commands: list[Command] = []
+        gap = obs.time - self._last_time > obs.step + 1e-6  # steps were simulated without us
+        self._last_time = obs.time
         for signal_id, view in obs.signals.items():
             control = self._control(signal_id, obs.time, view)
             if control is None:
                 continue
+            if gap and control.mode is Mode.PLAN:  # the clock missed changes: seed it afresh from the plan
+                control.clock = SignalClock(control.program, obs.time, view.state)
             control.clock.update(obs.time, view.state)
             here = approaches.get(signal_id, {})
             self._exchange_messages(obs.time, control, here)

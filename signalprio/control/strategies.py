@@ -22,6 +22,9 @@ class Controller(Protocol):
     events: list[PreemptionEvent]
     messages: list[dict[str, object]]
 
+    @property
+    def idle(self) -> bool: ...
+
     def decide(self, obs: Observation) -> list[Command]: ...
 
 
@@ -29,6 +32,7 @@ class NoPriority:
     """The baseline: signals run their plan."""
 
     name = "none"
+    idle = True
 
     def __init__(self) -> None:
         self.events: list[PreemptionEvent] = []

@@ -48,6 +48,7 @@ class EngineSlot:
     vehicle_type: VehicleType
     importance: int = 10
     route: tuple[str, ...] = ()
+    depart_s: float | None = None
     active: bool = False
     arrived_at: float | None = None
     departed_at: float | None = None
@@ -103,7 +104,7 @@ class SumoSession:
 
     def add_engine(self, slot: EngineSlot, edges: list[str], depart: float, depart_pos: float, arrival_pos: float) -> None:
         route_id = f"route_{slot.id}"
-        slot.route = tuple(edges)
+        slot.route, slot.depart_s = tuple(edges), depart
         try:
             self._api.route.add(route_id, edges)
             self._api.vehicle.add(slot.id, route_id, typeID=slot.vehicle_type.sumo_id(), depart=f"{depart:.2f}",
@@ -116,6 +117,10 @@ class SumoSession:
     def step(self) -> None:
         self._api.simulationStep()
         self.time = self._api.simulation.getTime()
+        self._track_vehicles()
+
+    def _track_vehicles(self) -> None:
+        """Engines that departed, teleported or arrived in the step(s) just simulated."""
         sim = self._api.simulation.getSubscriptionResults()
         for vehicle_id in sim.get(tc.VAR_DEPARTED_VEHICLES_IDS, ()):
             if vehicle_id in self.engines:
@@ -129,9 +134,18 @@ class SumoSession:
                 slot.active, slot.arrived_at = False, self.time
 
     def advance_to(self, time: float) -> None:
-        """Simulate without observing until `time` (background traffic only)."""
+        """Simulate without observing until `time`, keeping track of engine departures and arrivals."""
         self._api.simulationStep(time)
         self.time = self._api.simulation.getTime()
+        self._track_vehicles()
+
+    def active_engines(self) -> bool:
+        return any(slot.active for slot in self.engines.values())
+
+    def next_departure(self) -> float:
+        """Earliest planned departure of an engine not yet on the road (infinity when none is left)."""
+        waiting = [slot.depart_s for slot in self.engines.values() if slot.departed_at is None and slot.depart_s is not None]
+        return min(waiting, default=float("inf"))
 
     def save_state(self, path: Path) -> Path:
         self._api.simulation.saveState(str(path))

@@ -1,0 +1,156 @@
+"""Benchmarks measured in one run on one scenario, reported as ratios and medians (machines are noisy).
+
+- controller overhead: a full green-wave run (controller, conflict monitor, measurement) against
+  the plain sumo binary on the same network, demand, seed and horizon;
+- snapshot speed-up: incident runs late in a long peak, each simulated from the start against
+  one warm-up with saved states;
+- parallel efficiency: the same runs on one process and on every core;
+- peak memory per worker after each run, which must not grow with the number of runs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import resource
+import statistics
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from signalprio.experiment import Incident, LoadedExperiment
+from signalprio.run import RunSpec, background_args, execute_run
+from signalprio.runner import RunFailure, default_jobs, execute
+from signalprio.sumo.binaries import binary, tool_environment
+
+
+@dataclass(frozen=True)
+class BenchResult:
+    name: str
+    value: float
+    unit: str
+    target: str
+    detail: str
+
+
+def _timed(action: Callable[[], object], repeats: int) -> float:
+    """Median wall time of `repeats` calls."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def _incidents(loaded: LoadedExperiment, count: int, first_alarm: float, spacing: float) -> list[Incident]:
+    edge = loaded.scenario.incident_edges[0]
+    load = loaded.experiment.load
+    return [Incident(f"b{n:03d}", first_alarm + n * spacing, edge, 20.0, load=load) for n in range(count)]
+
+
+def controller_overhead(loaded: LoadedExperiment, horizon_s: float, repeats: int) -> BenchResult:
+    incident = _incidents(loaded, 1, 60.0, 0.0)[0]
+    loaded = _with_horizon(loaded, horizon_s)
+    spec = RunSpec(loaded, incident, 1, "green-wave")
+    end = incident.alarm_s + horizon_s
+    plain = [binary("sumo"), *background_args(loaded, 1, incident.load), "--begin", "0", "--end", f"{end:g}"]
+    sumo = _timed(lambda: subprocess.run(plain, check=True, env=tool_environment(), capture_output=True), repeats)
+    controlled = _timed(lambda: execute_run(spec), repeats)
+    return BenchResult("controller overhead", controlled / sumo, "x plain SUMO", "<= 1.3",
+                       f"green-wave run {controlled:.2f} s vs sumo binary {sumo:.2f} s, {end:g} s simulated, "
+                       f"median of {repeats}")
+
+
+def snapshot_speedup(loaded: LoadedExperiment, runs: int, peak_s: float, horizon_s: float, jobs: int) -> BenchResult:
+    loaded = _with_horizon(loaded, horizon_s)
+    spacing = min(30.0, (peak_s * 0.1) / max(runs, 1))
+    incidents = _incidents(loaded, runs, peak_s - horizon_s - runs * spacing, spacing)
+    specs = [RunSpec(loaded, incident, 1, "green-wave") for incident in incidents]
+    start = time.perf_counter()
+    execute_from_start(specs, jobs)
+    cold = time.perf_counter() - start
+    start = time.perf_counter()
+    execute(specs, jobs)
+    warm = time.perf_counter() - start
+    return BenchResult("snapshot speed-up", cold / warm, "x", ">= 5",
+                       f"{runs} runs ending by {peak_s:g} s of peak: {cold:.1f} s each from the start vs {warm:.1f} s "
+                       f"from saved states (warm-up included), {jobs} processes")
+
+
+def execute_from_start(specs: list[RunSpec], jobs: int) -> None:
+    """The same runs without saved states: each simulates its background traffic from 0 s."""
+    from signalprio.runner import _executor, _guarded
+
+    with _executor(jobs, None) as pool:
+        for future in pool.as_completed([pool.submit(_guarded, spec) for spec in specs]):
+            outcome = future.result()
+            if isinstance(outcome, RunFailure):
+                raise RuntimeError(outcome.message)
+
+
+def parallel_efficiency(loaded: LoadedExperiment, runs: int, horizon_s: float) -> tuple[BenchResult, BenchResult]:
+    cores = default_jobs()
+    loaded = _with_horizon(loaded, horizon_s)
+    specs = [RunSpec(loaded, incident, seed, "green-wave")
+             for seed in (1, 2) for incident in _incidents(loaded, runs // 2, 300.0, 20.0)]
+    start = time.perf_counter()
+    execute(specs, 1)
+    serial = time.perf_counter() - start
+    start = time.perf_counter()
+    execute(specs, cores)
+    parallel = time.perf_counter() - start
+    efficiency = serial / (cores * parallel) if cores > 1 else 1.0
+    memory = _memory_per_worker(specs, cores)
+    return (BenchResult("parallel efficiency", 100 * efficiency, "%", ">= 85 % on 2 cores",
+                        f"{len(specs)} runs: {serial:.1f} s on 1 process, {parallel:.1f} s on {cores}"),
+            memory)
+
+
+def _rss_after_run(spec: RunSpec) -> tuple[int, float]:
+    """Run, then report this worker's process id and peak resident memory (MB)."""
+    import os
+
+    execute_run(spec)
+    return os.getpid(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _memory_per_worker(specs: list[RunSpec], jobs: int) -> BenchResult:
+    from signalprio.runner import _executor
+
+    per_worker: dict[int, list[float]] = {}
+    with _executor(jobs, None) as pool:
+        for spec in specs:  # in order, so each worker's list grows with its number of runs
+            pid, mb = pool.submit(_rss_after_run, spec).result()
+            per_worker.setdefault(pid, []).append(mb)
+    growth = max(values[-1] - values[min(2, len(values) - 1)] for values in per_worker.values())
+    peak = max(max(values) for values in per_worker.values())
+    return BenchResult("peak memory per worker", peak, "MB", "no growth with the number of runs",
+                       f"growth from the 3rd to the last run of a worker: {growth:+.1f} MB "
+                       f"({len(per_worker)} workers, {len(specs)} runs)")
+
+
+def _with_horizon(loaded: LoadedExperiment, horizon_s: float) -> LoadedExperiment:
+    exp = loaded.experiment
+    simulation = exp.simulation.model_copy(update={"horizon_s": horizon_s})
+    return dataclasses.replace(loaded, experiment=exp.model_copy(update={"simulation": simulation}))
+
+
+def run_benchmarks(loaded: LoadedExperiment, quick: bool) -> list[BenchResult]:
+    jobs = default_jobs()
+    if quick:
+        overhead = controller_overhead(loaded, 600.0, repeats=1)
+        snapshot = snapshot_speedup(loaded, runs=4, peak_s=1800.0, horizon_s=120.0, jobs=jobs)
+        efficiency, memory = parallel_efficiency(loaded, runs=4, horizon_s=120.0)
+    else:
+        overhead = controller_overhead(loaded, 3600.0, repeats=3)
+        snapshot = snapshot_speedup(loaded, runs=20, peak_s=7200.0, horizon_s=300.0, jobs=jobs)
+        efficiency, memory = parallel_efficiency(loaded, runs=16, horizon_s=300.0)
+    return [overhead, snapshot, efficiency, memory]
+
+
+def describe_machine() -> str:
+    import platform
+
+    return f"{default_jobs()} cores, {platform.processor() or platform.machine()}, Python {platform.python_version()}"
+
