@@ -127,7 +127,7 @@ def _memory_per_worker(specs: list[RunSpec], jobs: int) -> BenchResult:
     peak = max(max(values) for values in per_worker.values())
     return BenchResult("peak memory per worker", peak, "MB", "no growth with the number of runs",
                        f"growth from the 3rd to the last run of a worker: {growth:+.1f} MB "
-                       f"({len(per_worker)} workers, {len(specs)} runs)")
+                       f"({len(specs)} runs; worker processes: {len(per_worker)})")
 
 
 def _with_horizon(loaded: LoadedExperiment, horizon_s: float) -> LoadedExperiment:
