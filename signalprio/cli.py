@@ -124,7 +124,7 @@ def _write_results(loaded: LoadedExperiment, folder: Path, done: list[RunResult]
     order = [s.name for s in exp.strategies]
     frames = tables(done, stamp)
     add_compliance(frames, list(loaded.plans), order, stamp)
-    write_tables(folder, frames, stamp)
+    write_tables(folder, frames, stamp, exp.model_dump(mode="json"))
     summary = summarise(frames, order)
     write_summary(folder, summary, stamp, {
         "parameters": exp.model_dump(mode="json"),

@@ -65,12 +65,16 @@ def _atomic_write(path: Path, write: object) -> None:
     os.replace(tmp, path)
 
 
-def write_tables(folder: Path, frames: dict[str, pd.DataFrame], stamp: dict[str, str]) -> None:
+def write_tables(folder: Path, frames: dict[str, pd.DataFrame], stamp: dict[str, str],
+                 parameters: dict[str, object]) -> None:
+    """Parquet files, each carrying the provenance and the experiment's parameters as metadata."""
     folder.mkdir(parents=True, exist_ok=True)
+    metadata = {**{f"signalprio.{k}": v for k, v in stamp.items()},
+                "signalprio.parameters": json.dumps(parameters, sort_keys=True)}
     for name, frame in frames.items():
         table = pa.Table.from_pandas(frame, preserve_index=False)
         table = table.replace_schema_metadata({**(table.schema.metadata or {}),
-                                               **{f"signalprio.{k}".encode(): v.encode() for k, v in stamp.items()}})
+                                               **{k.encode(): v.encode() for k, v in metadata.items()}})
         _atomic_write(folder / f"{name}.parquet", lambda p, t=table: pq.write_table(t, p))
 
 

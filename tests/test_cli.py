@@ -9,6 +9,7 @@ import tomllib
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 from signalprio.config import load_toml
@@ -90,6 +91,9 @@ def test_default_experiment_runs_end_to_end_on_a_short_horizon(tmp_path: Path) -
     provenance = summary["provenance"]
     assert provenance["sumo_version"] == "1.28.0" and provenance["experiment_hash"]
     assert {"sumo_version", "signalprio_version", "experiment_hash", "seed"} <= set(runs.columns)
+    metadata = pq.read_schema(folder / "runs.parquet").metadata
+    parameters = json.loads(metadata[b"signalprio.parameters"])
+    assert parameters["strategies"][1]["trigger"] == "green-wave" and parameters["preemption"]["min_green_s"] == 5
 
 
 def _to_toml(data: dict[str, object]) -> str:
