@@ -275,6 +275,80 @@ def bench(
 
 
 @app.command()
+def regress(
+    experiment: Annotated[Path, typer.Argument(help="A small experiment file (TOML).")],
+    baseline: Annotated[Path, typer.Option(help="Baseline JSON to compare with (or to write with --update).")],
+    update: Annotated[bool, typer.Option("--update", help="Write a new baseline instead of comparing.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="With --update: replace a baseline of another SUMO version.")] = False,
+    tolerance: Annotated[Optional[list[str]], typer.Option(
+        help="NAME=VALUE overriding the baseline's: rate, arrival_median_s, arrival_p90_s, others_delay_pct.")] = None,
+    junit: Annotated[Optional[Path], typer.Option(help="Write a JUnit XML report here.")] = None,
+    markdown: Annotated[Optional[Path], typer.Option(help="Write a markdown summary here.")] = None,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Parallel SUMO processes.")] = None,
+) -> None:
+    """Check preemption logic against a baseline. Exit 0: pass, 1: regression, 2: usage or input error."""
+    from signalprio import regress as rg
+    from signalprio.experiment import load_experiment
+    from signalprio.runner import default_jobs
+
+    try:
+        loaded = load_experiment(experiment)
+        stored = None if update else rg.read_baseline(baseline)
+        tolerances = {**rg.DEFAULT_TOLERANCES, **(stored["tolerances"] if stored else {})}  # type: ignore[dict-item]
+        for item in tolerance or []:
+            name, _, value = item.partition("=")
+            if name not in rg.DEFAULT_TOLERANCES:
+                raise UserError(f"--tolerance: unknown name '{name}' (known: {', '.join(rg.DEFAULT_TOLERANCES)})")
+            try:
+                tolerances[name] = float(value)
+            except ValueError:
+                raise UserError(f"--tolerance: '{item}' is not NAME=NUMBER") from None
+        if stored and stored["provenance"]["experiment_hash"] != loaded.experiment.digest():  # type: ignore[index]
+            raise UserError(f"{baseline}: made from another version of {experiment.name}; refresh it with --update")
+        metrics = rg.measure(loaded, jobs or default_jobs())
+    except UserError as error:
+        raise _fail(error) from None
+    except rg.RegressionFailure as failure:
+        checks = [rg.Check("-", "runs", 0, len(failure.reasons), 0, "regression", reason) for reason in failure.reasons]
+        _regress_report(checks, loaded.experiment.name, junit, markdown)
+        raise typer.Exit(1) from None
+    if update:
+        try:
+            rg.write_baseline(baseline, loaded, metrics, tolerances, force)
+        except UserError as error:
+            raise _fail(error) from None
+        console.print(f"baseline written: {baseline}")
+        return
+    checks = rg.compare(stored, metrics, tolerances)  # type: ignore[arg-type]
+    _regress_report(checks, loaded.experiment.name, junit, markdown)
+    if any(c.status == "regression" for c in checks):
+        raise typer.Exit(1)
+
+
+def _regress_report(checks: list[object], name: str, junit: Path | None, markdown: Path | None) -> None:
+    from signalprio import regress as rg
+
+    typed: list[rg.Check] = [c for c in checks if isinstance(c, rg.Check)]
+    failures = [c for c in typed if c.status == "regression"]
+    changed = [c for c in typed if c.status != "ok"]
+    if not changed:
+        console.print(f"signalprio regress {name}: pass, all {len(typed)} checks within tolerance of the baseline")
+    table = Table(title=f"signalprio regress {name}: " + (f"{len(failures)} regression(s)" if failures else "pass"),
+                  title_justify="left", caption=f"{len(typed)} checks; unchanged ones not shown", caption_justify="left")
+    for header in ("strategy", "metric", "baseline", "now", "allowed worse", "status"):
+        table.add_column(header, justify="right" if header in ("baseline", "now", "allowed worse") else "left")
+    for c in changed:
+        table.add_row(c.strategy, c.metric, f"{c.baseline:.4g}", f"{c.current:.4g}", f"{c.allowed:.4g}",
+                      f"{c.status}{': ' + c.reason if c.reason else ''}")
+    if changed:
+        console.print(table)
+    if junit:
+        junit.write_text(rg.junit_xml(typed, name))
+    if markdown:
+        markdown.write_text(rg.markdown(typed, name))
+
+
+@app.command()
 def version() -> None:
     """Print the signalprio and SUMO versions."""
     from signalprio.sumo.binaries import sumo_version

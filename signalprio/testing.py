@@ -1,0 +1,73 @@
+"""pytest plugin: assert preemption properties in your own tests.
+
+Installed with signalprio (entry point `pytest11`), it provides the fixture `signalprio_experiment`:
+
+    def test_my_corridor(signalprio_experiment):
+        result = signalprio_experiment("experiments/my-corridor.toml")
+        result.assert_no_monitor_violation()
+        result.assert_arrives_within(420, strategy="green-wave")
+        result.assert_rate_at_least(0.9, strategy="green-wave", stage="stage 1")
+
+Runs execute in the test's own process, one after another (use small experiments).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from signalprio.compliance.evaluate import incident_outcomes
+from signalprio.experiment import LoadedExperiment, load_experiment
+from signalprio.provenance import provenance
+from signalprio.results import tables
+from signalprio.runner import execute, expand
+
+
+@dataclass
+class ExperimentResult:
+    """The tables of one experiment run, with assertions in the product's own terms."""
+
+    loaded: LoadedExperiment
+    frames: dict[str, pd.DataFrame]
+
+    def _trips(self, strategy: str | None) -> pd.DataFrame:
+        runs = self.frames["runs"]
+        return runs if strategy is None else runs[runs["strategy"] == strategy]
+
+    def assert_no_monitor_violation(self) -> None:
+        violations = self.frames["violations"]
+        assert violations.empty, f"conflict monitor: {len(violations)} violations, first: {violations.iloc[0].to_dict()}"
+
+    def assert_arrives_within(self, seconds: float, strategy: str | None = None) -> None:
+        """Every vehicle arrives within `seconds` of the alarm."""
+        trips = self._trips(strategy)
+        late = trips[~trips["arrived"] | (trips["arrival_after_alarm_s"] > seconds)]
+        assert late.empty, (f"{len(late)} of {len(trips)} vehicles later than {seconds:g} s after the alarm, e.g. "
+                            f"{late.iloc[0][['strategy', 'incident', 'vehicle', 'arrival_after_alarm_s']].to_dict()}")
+
+    def assert_rate_at_least(self, rate: float, strategy: str, stage: str | None = None) -> None:
+        """The first plan's Erreichungsgrad (of `stage`, default the first) is at least `rate`."""
+        outcomes = incident_outcomes(self._trips(strategy), self.loaded.plan)
+        stage = stage or self.loaded.plan.stages[0].name
+        chosen = outcomes[outcomes["stage"] == stage]
+        assert len(chosen), f"{self.loaded.plan.name} {stage}: nothing evaluated for '{strategy}'"
+        assert chosen["met"].mean() >= rate, (f"{self.loaded.plan.name} {stage} for '{strategy}': "
+                                              f"{chosen['met'].mean():.0%} < {rate:.0%}")
+
+
+def run_experiment(path: Path) -> ExperimentResult:
+    loaded = load_experiment(path)
+    done, failed = execute(expand(loaded), jobs=1)
+    assert not failed, f"runs failed: {[f.message for f in failed]}"
+    exp = loaded.experiment
+    return ExperimentResult(loaded, tables(done, provenance(exp.name, exp.digest())))
+
+
+@pytest.fixture
+def signalprio_experiment() -> Callable[[str | Path], ExperimentResult]:
+    """Run an experiment file and return its tables with preemption assertions."""
+    return lambda path: run_experiment(Path(path))
