@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from signalprio.experiment import Incident, LoadedExperiment
 from signalprio.run import RunSpec, background_args, execute_run
-from signalprio.runner import RunFailure, default_jobs, execute
+from signalprio.runner import RunFailure, default_jobs, execute, executor_for, run_guarded
 from signalprio.sumo.binaries import binary, tool_environment
 
 
@@ -80,10 +80,8 @@ def snapshot_speedup(loaded: LoadedExperiment, runs: int, peak_s: float, horizon
 
 def execute_from_start(specs: list[RunSpec], jobs: int) -> None:
     """The same runs without saved states: each simulates its background traffic from 0 s."""
-    from signalprio.runner import _executor, _guarded
-
-    with _executor(jobs, None) as pool:
-        for future in pool.as_completed([pool.submit(_guarded, spec) for spec in specs]):
+    with executor_for(jobs, None) as pool:
+        for future in pool.as_completed([pool.submit(run_guarded, spec) for spec in specs]):
             outcome = future.result()
             if isinstance(outcome, RunFailure):
                 raise RuntimeError(outcome.message)
@@ -116,10 +114,8 @@ def _rss_after_run(spec: RunSpec) -> tuple[int, float]:
 
 
 def _memory_per_worker(specs: list[RunSpec], jobs: int) -> BenchResult:
-    from signalprio.runner import _executor
-
     per_worker: dict[int, list[float]] = {}
-    with _executor(jobs, None) as pool:
+    with executor_for(jobs, None) as pool:
         for spec in specs:  # in order, so each worker's list grows with its number of runs
             pid, mb = pool.submit(_rss_after_run, spec).result()
             per_worker.setdefault(pid, []).append(mb)

@@ -87,21 +87,24 @@ class SimulationSettings(_Strict):
     sumo_args: list[str] = Field(default_factory=list, description="extra SUMO options, passed unchanged")
 
 
+_P = PreemptionParameters  # the controller's own defaults, so they are written down once
+
+
 class PreemptionSettings(_Strict):
     """Controller parameters shared by every preempting strategy (docs/strategies.md)."""
 
-    min_green_s: float = Field(5.0, ge=0)
-    max_presence_s: float = Field(90.0, gt=0)
-    saturation_flow_veh_h: float = Field(1800.0, gt=0)
-    start_up_lost_s: float = Field(2.0, ge=0)
-    margin_s: float = Field(2.0, ge=0)
-    look_ahead_s: float = Field(150.0, gt=0)
-    trigger_distance_m: float = Field(250.0, gt=0)
-    recovery: Literal["dwell", "short-way", "smooth"] = "short-way"
-    smooth_share: float = Field(0.2, gt=0, le=0.5)
-    unit_gap_s: float = Field(30.0, ge=0)
-    lockout_s: float = Field(10.0, ge=0)
-    eta_update_s: float = Field(2.0, gt=0)
+    min_green_s: float = Field(_P.min_green_s, ge=0)
+    max_presence_s: float = Field(_P.max_presence_s, gt=0)
+    saturation_flow_veh_h: float = Field(_P.saturation_flow_veh_h, gt=0)
+    start_up_lost_s: float = Field(_P.start_up_lost_s, ge=0)
+    margin_s: float = Field(_P.margin_s, ge=0)
+    look_ahead_s: float = Field(_P.look_ahead_s, gt=0)
+    trigger_distance_m: float = Field(_P.trigger_distance_m, gt=0)
+    recovery: Literal["dwell", "short-way", "smooth"] = _P.recovery
+    smooth_share: float = Field(_P.smooth_share, gt=0, le=0.5)
+    unit_gap_s: float = Field(_P.unit_gap_s, ge=0)
+    lockout_s: float = Field(_P.lockout_s, ge=0)
+    eta_update_s: float = Field(_P.eta_update_s, gt=0)
 
 
 class Strategy(_Strict):

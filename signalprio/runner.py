@@ -36,7 +36,7 @@ def expand(loaded: LoadedExperiment) -> list[RunSpec]:
             for incident in plan_incidents(loaded) for seed in exp.seeds for strategy in exp.strategies]
 
 
-def _guarded(spec: RunSpec) -> RunResult | RunFailure:
+def run_guarded(spec: RunSpec) -> RunResult | RunFailure:
     try:
         return execute_run(spec)
     except UserError:
@@ -64,13 +64,13 @@ def execute(specs: list[RunSpec], jobs: int, on_done: Callable[[RunResult | RunF
     failed: list[RunFailure] = []
     if not specs:
         return done, failed
-    with _executor(jobs, scheduler) as pool:
+    with executor_for(jobs, scheduler) as pool:
         alarms: dict[tuple[int, str], list[float]] = {}
         for spec in specs:
             alarms.setdefault((spec.seed, spec.incident.load), []).append(spec.incident.alarm_s)
         warm_ups = [pool.submit(_warm_up, (specs[0].experiment, seed, load, times)) for (seed, load), times in alarms.items()]
         states = dict(future.result() for future in warm_ups)
-        futures = [pool.submit(_guarded, replace(spec, warm_state=states[(spec.seed, spec.incident.load)][spec.incident.alarm_s]))
+        futures = [pool.submit(run_guarded, replace(spec, warm_state=states[(spec.seed, spec.incident.load)][spec.incident.alarm_s]))
                    for spec in specs]
         try:
             for future in pool.as_completed(futures):
@@ -135,7 +135,8 @@ class _Dask:
 
 
 @contextlib.contextmanager
-def _executor(jobs: int, scheduler: str | None) -> Iterator[_Local | _Dask]:
+def executor_for(jobs: int, scheduler: str | None) -> Iterator[_Local | _Dask]:
+    """Local processes (`jobs`), or the Dask cluster at `scheduler`."""
     executor: _Local | _Dask = _Dask(scheduler) if scheduler else _Local(jobs)
     try:
         yield executor
