@@ -251,6 +251,22 @@ def network_arterial(
 
 
 @app.command()
+def report(
+    folder: Annotated[Path, typer.Argument(help="A results folder written by 'signalprio run'.")],
+    lang: Annotated[str, typer.Option(help="Language of the labels: de or en.")] = "de",
+    incident: Annotated[Optional[str], typer.Option(help="Incident for the time-space diagram (default: the median one).")] = None,
+) -> None:
+    """Write a self-contained HTML report (charts as PNG and SVG, tables as CSV) from the result tables."""
+    from signalprio.report import build_report
+
+    try:
+        page = build_report(folder, lang, incident)
+    except UserError as error:
+        raise _fail(error) from None
+    console.print(f"report written: {page}")
+
+
+@app.command()
 def bench(
     experiment: Annotated[Path, typer.Argument(help="Experiment whose scenario and parameters to measure.")] = DEFAULT_EXPERIMENT,
     quick: Annotated[bool, typer.Option("--quick", help="Smaller runs: a smoke test of the benchmarks, not figures.")] = False,

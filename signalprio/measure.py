@@ -30,6 +30,8 @@ class EngineRecorder:
     signal_order: list[str] = field(default_factory=list)
     loss_at: dict[str, float] = field(default_factory=dict)
     passed_at: dict[str, float] = field(default_factory=dict)
+    link_at: dict[str, int] = field(default_factory=dict)  # the engine's link index at each signal
+    position_at: dict[str, float] = field(default_factory=dict)  # odometer when it passed each signal
     trajectory: list[tuple[float, float, float]] = field(default_factory=list)
     _last_loss: float = 0.0
     _halted: bool = True
@@ -41,6 +43,8 @@ class EngineRecorder:
         for ahead in view.signals_ahead:
             if ahead.signal_id not in self.signal_order:
                 self.signal_order.append(ahead.signal_id)
+            self.link_at[ahead.signal_id] = ahead.link_index
+            self.position_at[ahead.signal_id] = view.odometer_m + ahead.distance_m
         for signal_id in self.signal_order:
             if signal_id not in self.passed_at and signal_id not in {a.signal_id for a in view.signals_ahead}:
                 self.passed_at[signal_id] = time
@@ -72,19 +76,29 @@ class EngineRecorder:
     def signal_rows(self) -> list[dict[str, object]]:
         return [
             {"signal_id": signal_id, "order": order, "passed_s": self.passed_at.get(signal_id),
-             "time_lost_s": self.loss_at.get(signal_id, 0.0)}
+             "time_lost_s": self.loss_at.get(signal_id, 0.0), "link_index": self.link_at.get(signal_id),
+             "position_m": self.position_at.get(signal_id)}
             for order, signal_id in enumerate(self.signal_order, start=1)
         ]
 
 
-def other_traffic_delay(tripinfo: Path, exclude: set[str]) -> dict[str, float]:
-    """Total time loss and insertion delay (s) of every vehicle except `exclude`, over the run."""
+def other_traffic_delay(tripinfo: Path, exclude: set[str]) -> tuple[dict[str, float], list[dict[str, object]]]:
+    """Total time loss and insertion delay (s) of every vehicle except `exclude`, over the run,
+    and the same per entry edge (where each vehicle entered: its approach or side street)."""
     vehicles, time_loss, depart_delay = 0, 0.0, 0.0
+    by_entry: dict[str, list[float]] = {}
     for _, element in ET.iterparse(tripinfo):
         if element.tag == "tripinfo" and element.get("id") not in exclude:
+            loss = float(element.get("timeLoss", 0.0))
+            wait = max(float(element.get("departDelay", 0.0)), 0.0)
             vehicles += 1
-            time_loss += float(element.get("timeLoss", 0.0))
-            depart_delay += max(float(element.get("departDelay", 0.0)), 0.0)
+            time_loss += loss
+            depart_delay += wait
+            entry = by_entry.setdefault(element.get("departLane", "").rsplit("_", 1)[0], [0, 0.0])
+            entry[0] += 1
+            entry[1] += loss + wait
         element.clear()
-    return {"other_vehicles": vehicles, "other_time_loss_s": time_loss,
-            "other_depart_delay_s": depart_delay, "other_delay_s": time_loss + depart_delay}
+    totals = {"other_vehicles": vehicles, "other_time_loss_s": time_loss,
+              "other_depart_delay_s": depart_delay, "other_delay_s": time_loss + depart_delay}
+    rows = [{"entry_edge": edge, "vehicles": int(n), "delay_s": delay} for edge, (n, delay) in sorted(by_entry.items())]
+    return totals, rows

@@ -8,6 +8,8 @@ Files in results/<experiment>/:
   requests.parquet      request and status messages in the shape of SAE J2735 SRM / SSM
   violations.parquet    every conflict-monitor violation (normally empty)
   trajectories.parquet  engine position and speed per step (for time-space diagrams)
+  signal_states.parquet every state change of the signals on the engines' routes (SUMO's record)
+  delay_by_entry.parquet other traffic's delay per entry edge (cost per approach and side street)
   compliance_incidents.parquet  per plan, strategy, incident and stage: met, arrival, time components
   compliance.parquet    per plan, stage and strategy: Erreichungsgrad with interval, paired change
   compliance_breakdown.parquet  the same by time band, district and station
@@ -37,7 +39,7 @@ def tables(results: list[RunResult], stamp: dict[str, str]) -> dict[str, pd.Data
     """Collect run rows into tables, keyed rows first, provenance last."""
     rows: dict[str, list[dict[str, object]]] = {k: [] for k in
                                                 ("runs", "signals", "other_traffic", "preemptions", "requests",
-                                                 "violations", "trajectories")}
+                                                 "violations", "trajectories", "signal_states", "delay_by_entry")}
     for result in results:
         lost = {row["vehicle"]: [] for row in result.trips}
         for row in result.signals:
@@ -49,6 +51,8 @@ def tables(results: list[RunResult], stamp: dict[str, str]) -> dict[str, pd.Data
         rows["requests"] += [{**result.key, **row} for row in result.requests]
         rows["violations"] += [{**result.key, **row} for row in result.violations]
         rows["trajectories"] += [{**result.key, **row} for row in result.trajectories]
+        rows["signal_states"] += [{**result.key, **row} for row in result.signal_states]
+        rows["delay_by_entry"] += [{**result.key, **row} for row in result.delay_by_entry]
     out = {}
     for name, items in rows.items():
         frame = pd.DataFrame(items)

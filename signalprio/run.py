@@ -20,7 +20,7 @@ from signalprio.errors import UserError
 from signalprio.experiment import Incident, LoadedExperiment
 from signalprio.fleet import VehicleType, load_fleet, vtypes_additional
 from signalprio.measure import EngineRecorder, other_traffic_delay
-from signalprio.monitor import KINDS, check_record
+from signalprio.monitor import KINDS, check_record, read_switch_states
 from signalprio.sumo.network import Network, load_network
 from signalprio.sumo.session import EngineSlot, SumoSession
 
@@ -46,6 +46,8 @@ class RunResult:
     signals: list[dict[str, object]] = field(default_factory=list)
     preemptions: list[dict[str, object]] = field(default_factory=list)
     requests: list[dict[str, object]] = field(default_factory=list)
+    signal_states: list[dict[str, object]] = field(default_factory=list)
+    delay_by_entry: list[dict[str, object]] = field(default_factory=list)
     violations: list[dict[str, object]] = field(default_factory=list)
     trajectories: list[dict[str, object]] = field(default_factory=list)
     other_traffic: dict[str, object] = field(default_factory=dict)
@@ -189,7 +191,10 @@ def execute_run(spec: RunSpec) -> RunResult:
         finally:
             session.close()
         violations = check_record(rules, record)
-        result.other_traffic = other_traffic_delay(tripinfo, exclude={slot.id for slot in slots})
+        result.other_traffic, result.delay_by_entry = other_traffic_delay(tripinfo, exclude={slot.id for slot in slots})
+        on_routes = {signal_id for recorder in recorders.values() for signal_id in recorder.signal_order}
+        result.signal_states = [{"signal_id": sid, "time_s": t, "state": state}
+                                for t, sid, state in read_switch_states(record) if sid in on_routes]
     for slot, dispatch in zip(slots, dispatches):
         recorder = recorders[slot.id]
         recorder.arrived_s = slot.arrived_at

@@ -1,0 +1,309 @@
+"""A self-contained HTML report for the fire service and traffic engineers, from result tables only.
+
+Every chart is also written as PNG and SVG, every table as CSV. Labels in German (what
+Mannheim's fire service reads) or English. Each chart names the plan, its clock, n and the
+traffic load. Nothing here runs a simulation.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, no screen
+matplotlib.rcParams["svg.hashsalt"] = "signalprio"  # stable ids: the same tables give the same SVG
+import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from signalprio.errors import UserError  # noqa: E402
+
+BASELINE = "none"
+COLOURS = {"G": "#2e7d32", "g": "#66bb6a", "y": "#f9a825", "u": "#f9a825", "r": "#c62828"}
+
+TEXT = {
+    "de": {
+        "title": "Signalvorrang für Einsatzfahrzeuge: Ergebnisbericht",
+        "headline": "Erreichungsgrad je Stufe und Strategie",
+        "cumulative": "Eintreffzeiten (kumuliert)", "components": "Zeitanteile bis zum Eintreffen",
+        "band": "Erreichungsgrad nach Zeitband", "district": "Erreichungsgrad nach Bezirk",
+        "saved": "Zeitgewinn je Lichtsignalanlage", "timespace": "Weg-Zeit-Diagramm der Einsatzfahrt",
+        "cost": "Auswirkung auf den übrigen Verkehr", "recovery": "Rückkehr in den Signalplan",
+        "monitor": "Signalsicherung (Konfliktüberwachung)",
+        "share": "Anteil der Einsätze", "time_min": "Minuten", "limit": "Frist", "target": "Zielwert",
+        "call": "Notrufabfrage und Alarmierung", "turnout": "Ausrückzeit", "driving": "Anfahrzeit",
+        "rate": "Erreichungsgrad", "seconds_saved": "Sekunden gewonnen gegenüber ohne Vorrang",
+        "position": "Weg ab Wache (m)", "time_after_alarm": "Sekunden nach Alarmierung",
+        "delay_change": "Änderung der Verlustzeit (Fahrzeug-Sekunden je Einsatz)",
+        "recovery_s": "Sekunden bis im Plan", "violations": "Verstöße", "none_found": "keine Verstöße",
+        "load": "Verkehrslage", "strategy": "Strategie", "n": "n",
+        "col_stage": "Stufe", "col_rate": "Erreichungsgrad [95 %-KI]", "col_target": "Zielwert",
+        "col_change": "Änderung ggü. ohne Vorrang [95 %-KI]",
+    },
+    "en": {
+        "title": "Signal priority for fire engines: results report",
+        "headline": "Achievement rate (Erreichungsgrad) per stage and strategy",
+        "cumulative": "Arrival times (cumulative)", "components": "Time components until arrival",
+        "band": "Achievement rate by time band", "district": "Achievement rate by district",
+        "saved": "Seconds saved at each signal", "timespace": "Time-space diagram of the engine's run",
+        "cost": "Cost to other traffic", "recovery": "Return to the signal plan",
+        "monitor": "Signal safety (conflict monitor)",
+        "share": "share of incidents", "time_min": "minutes", "limit": "time limit", "target": "target",
+        "call": "call handling and dispatch", "turnout": "turnout", "driving": "driving",
+        "rate": "achievement rate", "seconds_saved": "seconds saved against no priority",
+        "position": "distance from the station (m)", "time_after_alarm": "seconds after the alarm",
+        "delay_change": "change in delay (vehicle-seconds per incident)",
+        "recovery_s": "seconds until back in the plan", "violations": "violations", "none_found": "no violations",
+        "load": "traffic load", "strategy": "strategy", "n": "n",
+        "col_stage": "stage", "col_rate": "achievement rate [95 % CI]", "col_target": "target",
+        "col_change": "change vs no priority [95 % CI]",
+    },
+}
+CLOCK = {"de": {"alarm": "Eintreffzeit nach Alarmierung", "call": "Hilfsfrist ab Notrufbeginn"},
+         "en": {"alarm": "Eintreffzeit, from the alarm", "call": "Hilfsfrist, from the start of the call"}}
+
+
+@dataclass
+class Chart:
+    key: str
+    title: str
+    svg: str
+
+
+def _read(folder: Path) -> tuple[dict[str, pd.DataFrame], dict[str, object]]:
+    summary_file = folder / "summary.json"
+    if not summary_file.is_file():
+        raise UserError(f"{folder}: no summary.json here (run an experiment first)")
+    frames = {p.stem: pd.read_parquet(p) for p in folder.glob("*.parquet")}
+    for needed in ("runs", "compliance_incidents", "compliance", "signals", "trajectories", "signal_states"):
+        if needed not in frames:
+            raise UserError(f"{folder}: {needed}.parquet is missing (results of an older signalprio? run again)")
+    return frames, json.loads(summary_file.read_text())
+
+
+def _save(fig: plt.Figure, folder: Path, key: str) -> str:
+    fig.tight_layout()
+    fig.savefig(folder / f"{key}.png", dpi=120, metadata={"Software": None})
+    fig.savefig(folder / f"{key}.svg", metadata={"Date": None})
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", metadata={"Date": None})
+    plt.close(fig)
+    text = buffer.getvalue()
+    return text[text.index("<svg"):]
+
+
+def build_report(folder: Path, lang: str = "de", incident: str | None = None) -> Path:
+    """Write report/ inside a results folder: index.html, each chart as PNG and SVG, tables as CSV."""
+    if lang not in TEXT:
+        raise UserError(f"--lang: '{lang}' is not one of {', '.join(TEXT)}")
+    frames, summary = _read(folder)
+    t = TEXT[lang]
+    out = folder / "report"
+    out.mkdir(exist_ok=True)
+    plans = summary.get("plans", [])
+    plan = plans[0] if plans else {"name": "?", "clock": "alarm", "stages": []}
+    load = str(summary.get("parameters", {}).get("load", "?"))  # type: ignore[union-attr]
+    outcomes = frames["compliance_incidents"]
+    outcomes = outcomes[outcomes["plan"] == plan["name"]] if len(outcomes) else outcomes
+    context = f"{plan['name']}, {CLOCK[lang][plan['clock']]}, {t['load']}: {load}"
+    named = [s["name"] for s in summary.get("parameters", {}).get("strategies", [])]  # type: ignore[union-attr]
+    present = set(frames["runs"]["strategy"])
+    strategies = [s for s in [BASELINE, *named] if s in present] or sorted(present)
+    strategies = list(dict.fromkeys(strategies))
+    charts: list[Chart] = []
+    tables: dict[str, pd.DataFrame] = {}
+
+    headline = frames["compliance"]
+    headline = headline[headline["plan"] == plan["name"]] if len(headline) else headline
+    tables["headline"] = _headline_table(headline, t)
+
+    stage1 = outcomes[outcomes["stage_index"] == 0] if len(outcomes) else outcomes
+    if len(stage1):
+        stage = plan["stages"][0]
+        fig, ax = plt.subplots(figsize=(8, 4.5))
+        for strategy, frame in stage1.groupby("strategy", sort=False):
+            times = np.sort(frame["arrival_s"].dropna().to_numpy() / 60)
+            share = np.arange(1, len(times) + 1) / len(frame)
+            ax.step(times, share, where="post", label=f"{strategy} (n = {len(frame)})")
+        ax.axvline(stage["time_limit_s"] / 60, color="black", linestyle="--", label=t["limit"])
+        ax.axhline(stage["target_rate"], color="grey", linestyle=":", label=t["target"])
+        ax.set(xlabel=t["time_min"], ylabel=t["share"], ylim=(0, 1.02))
+        ax.set_title(f"{t['cumulative']}: {stage['name']}\n{context}", fontsize=10)
+        ax.legend()
+        charts.append(Chart("cumulative", t["cumulative"], _save(fig, out, "cumulative")))
+
+    components = frames.get("time_components", pd.DataFrame())
+    components = components[(components["plan"] == plan["name"]) & (components["stage"] == (plan["stages"][0]["name"]
+                                                                                          if plan["stages"] else ""))] \
+        if len(components) else components
+    if len(components):
+        fig, ax = plt.subplots(figsize=(8, 3.5))
+        left = np.zeros(len(components))
+        for column, label in (("call_and_dispatch_s", t["call"]), ("turnout_s", t["turnout"]), ("driving_s", t["driving"])):
+            values = components[column].fillna(0).to_numpy() / 60
+            ax.barh(components["strategy"], values, left=left, label=label)
+            left += values
+        ax.set(xlabel=t["time_min"])
+        ax.set_title(f"{t['components']}\n{context}, n = {len(stage1) // max(len(strategies), 1)}", fontsize=10)
+        ax.legend(loc="lower right")
+        charts.append(Chart("components", t["components"], _save(fig, out, "components")))
+        tables["components"] = components[["strategy", "call_and_dispatch_s", "turnout_s", "driving_s"]].round(1)
+
+    breakdown = frames.get("compliance_breakdown", pd.DataFrame())
+    for by in ("band", "district"):
+        part = breakdown[(breakdown["by"] == by) & (breakdown["plan"] == plan["name"])] if len(breakdown) else breakdown
+        part = part[part["stage"] == plan["stages"][0]["name"]] if len(part) and plan["stages"] else part
+        if not len(part):
+            continue
+        pivot = part.pivot_table(index="value", columns="strategy", values="rate", sort=False)
+        counts = part.groupby("value", sort=False)["n"].max()
+        fig, ax = plt.subplots(figsize=(8, 3.8))
+        pivot.plot.bar(ax=ax, rot=0)
+        ax.set_xticks(range(len(pivot.index)), [f"{v}\n(n = {counts[v]})" for v in pivot.index])
+        ax.set(ylabel=t["rate"], ylim=(0, 1.05), xlabel="")
+        ax.set_title(f"{t[by]}\n{context}", fontsize=10)
+        charts.append(Chart(by, t[by], _save(fig, out, by)))
+        tables[by] = part[["strategy", "value", "n", "met", "rate", "rate_low", "rate_high"]].round(3)
+
+    signals = frames["signals"]
+    lost = signals.groupby(["strategy", "signal_id"], sort=False).agg(order=("order", "median"),
+                                                                      lost=("time_lost_s", "mean")).reset_index()
+    if BASELINE in strategies and len(lost):
+        base = lost[lost["strategy"] == BASELINE].set_index("signal_id")["lost"]
+        order = lost.groupby("signal_id")["order"].median().sort_values().index
+        fig, ax = plt.subplots(figsize=(8, 3.8))
+        others = [s for s in strategies if s != BASELINE]
+        width = 0.8 / max(len(others), 1)
+        rows = []
+        for k, strategy in enumerate(others):
+            mine = lost[lost["strategy"] == strategy].set_index("signal_id")["lost"]
+            saved = (base - mine).reindex(order)
+            ax.bar(np.arange(len(order)) + k * width, saved.to_numpy(), width, label=strategy)
+            rows += [{"strategy": strategy, "signal_id": sid, "seconds_saved": round(float(v), 1)} for sid, v in saved.items()]
+        ax.set_xticks(np.arange(len(order)) + width * (len(others) - 1) / 2, list(order), rotation=45)
+        ax.set(ylabel=t["seconds_saved"])
+        ax.set_title(f"{t['saved']}\n{context}, n = {signals['incident'].nunique()}", fontsize=10)
+        ax.legend()
+        charts.append(Chart("saved", t["saved"], _save(fig, out, "saved")))
+        tables["saved"] = pd.DataFrame(rows)
+
+    charts.append(_time_space(frames, strategies, incident, out, t, context))
+
+    entries = frames.get("delay_by_entry", pd.DataFrame())
+    if BASELINE in strategies and len(entries):
+        per = entries.groupby(["strategy", "entry_edge"])["delay_s"].sum() / frames["runs"]["incident"].nunique()
+        change = (per.unstack(0).sub(per.unstack(0)[BASELINE], axis=0)).drop(columns=[BASELINE])
+        top = change.abs().max(axis=1).sort_values(ascending=False).index[:12]
+        fig, ax = plt.subplots(figsize=(8, 4))
+        change.loc[top].plot.barh(ax=ax)
+        ax.set(xlabel=t["delay_change"], ylabel="")
+        ax.set_title(f"{t['cost']}\n{context}", fontsize=10)
+        charts.append(Chart("cost", t["cost"], _save(fig, out, "cost")))
+        tables["cost"] = change.round(1).reset_index()
+
+    events = frames.get("preemptions", pd.DataFrame())
+    resumed = events[events["event"] == "resumed"] if len(events) else events
+    if len(resumed):
+        recovery = resumed.groupby(["strategy", "signal_id"])["detail"].median().unstack(0)
+        fig, ax = plt.subplots(figsize=(8, 3.5))
+        recovery.plot.bar(ax=ax, rot=45)
+        ax.set(ylabel=t["recovery_s"], xlabel="")
+        ax.set_title(f"{t['recovery']}\n{context}", fontsize=10)
+        charts.append(Chart("recovery", t["recovery"], _save(fig, out, "recovery")))
+        tables["recovery"] = recovery.round(1).reset_index()
+
+    violations = frames.get("violations", pd.DataFrame())
+    tables["monitor"] = (violations.groupby(["strategy", "kind"]).size().rename(t["violations"]).reset_index()
+                         if len(violations) else pd.DataFrame({t["violations"]: [t["none_found"]]}))
+
+    for name, table in tables.items():
+        table.to_csv(out / f"{name}.csv", index=False)
+    page = out / "index.html"
+    page.write_text(_html(t, context, summary, tables, charts, lang))
+    return page
+
+
+def _headline_table(headline: pd.DataFrame, t: dict[str, str]) -> pd.DataFrame:
+    if not len(headline):
+        return pd.DataFrame()
+    table = pd.DataFrame({
+        t["col_stage"]: headline["stage"], t["strategy"]: headline["strategy"], "n": headline["n"],
+        t["col_rate"]: (100 * headline["rate"]).round(0).astype("Int64").astype(str) + " % [" +
+                (100 * headline["rate_low"]).round(0).astype("Int64").astype(str) + ", " +
+                (100 * headline["rate_high"]).round(0).astype("Int64").astype(str) + "]",
+        t["col_target"]: (100 * headline["target_rate"]).round(0).astype("Int64").astype(str) + " %",
+    })
+    if "rate_change" in headline.columns:
+        change = headline["rate_change"]
+        table[t["col_change"]] = [
+            "-" if pd.isna(c) else f"{100 * c:+.0f} pt [{100 * lo:+.0f}, {100 * hi:+.0f}]"
+            for c, lo, hi in zip(change, headline["rate_change_low"], headline["rate_change_high"])]
+    return table
+
+
+def _time_space(frames: dict[str, pd.DataFrame], strategies: list[str], incident: str | None, out: Path,
+                t: dict[str, str], context: str) -> Chart:
+    """The engine's trajectory through the corridor over each signal's state for its link."""
+    runs = frames["runs"]
+    preempting = [s for s in strategies if s != BASELINE] or strategies
+    first = runs[runs["strategy"] == preempting[0]]
+    if incident is None:  # the median incident by the first vehicle's arrival
+        ordered = first.sort_values("arrival_after_alarm_s")
+        incident = str(ordered.iloc[len(ordered) // 2]["incident"])
+    if incident not in set(runs["incident"]):
+        raise UserError(f"--incident: '{incident}' is not in these results")
+    shown = [s for s in strategies if s in (BASELINE, preempting[0])]
+    fig, axes = plt.subplots(1, len(shown), figsize=(5 * len(shown), 5), sharey=True, squeeze=False)
+    for ax, strategy in zip(axes[0], shown):
+        trip = runs[(runs["strategy"] == strategy) & (runs["incident"] == incident)].sort_values("vehicle").iloc[0]
+        seed, vehicle, alarm = trip["seed"], trip["vehicle"], trip["alarm_s"]
+        key = (frames["trajectories"]["strategy"] == strategy) & (frames["trajectories"]["incident"] == incident) & \
+              (frames["trajectories"]["seed"] == seed) & (frames["trajectories"]["vehicle"] == vehicle)
+        path = frames["trajectories"][key]
+        end = float(path["time_s"].max() - alarm) if len(path) else 600.0
+        passes = frames["signals"][(frames["signals"]["strategy"] == strategy) & (frames["signals"]["incident"] == incident)
+                                   & (frames["signals"]["seed"] == seed) & (frames["signals"]["vehicle"] == vehicle)]
+        states = frames["signal_states"]
+        states = states[(states["strategy"] == strategy) & (states["incident"] == incident) & (states["seed"] == seed)]
+        for signal in passes.itertuples():
+            timeline = states[states["signal_id"] == signal.signal_id].sort_values("time_s")
+            times = list(timeline["time_s"] - alarm) + [end]
+            for (start, state), stop in zip(zip(times[:-1], timeline["state"]), times[1:]):
+                if stop > 0 and not pd.isna(signal.link_index):
+                    char = state[int(signal.link_index)]
+                    ax.plot([max(start, 0), stop], [signal.position_m] * 2, color=COLOURS.get(char, "#9e9e9e"), lw=4,
+                            solid_capstyle="butt")
+            ax.annotate(signal.signal_id, (end, signal.position_m), fontsize=7, ha="right", va="bottom")
+        ax.plot(path["time_s"] - alarm, path["odometer_m"], color="black", lw=1.5)
+        ax.set(xlabel=t["time_after_alarm"], xlim=(0, end))
+        ax.set_title(f"{strategy}: {incident}, seed {seed}", fontsize=10)
+    axes[0][0].set_ylabel(t["position"])
+    fig.suptitle(f"{t['timespace']}\n{context}", fontsize=10)
+    return Chart("timespace", t["timespace"], _save(fig, out, "timespace"))
+
+
+def _html(t: dict[str, str], context: str, summary: dict[str, object], tables: dict[str, pd.DataFrame],
+          charts: list[Chart], lang: str) -> str:
+    provenance = summary.get("provenance", {})
+    sections = [f"<h2>{html.escape(t['headline'])}</h2><p>{html.escape(context)}</p>"
+                + tables["headline"].to_html(index=False, escape=True, border=0)]
+    for chart in charts:
+        table = tables.get(chart.key)
+        sections.append(f'<section id="{chart.key}"><h2>{html.escape(chart.title)}</h2>'
+                        f'<div class="chart">{chart.svg}</div>'
+                        + (table.to_html(index=False, escape=True, border=0) if table is not None else "") + "</section>")
+    sections.append(f'<section id="monitor"><h2>{html.escape(t["monitor"])}</h2>'
+                    + tables["monitor"].to_html(index=False, escape=True, border=0) + "</section>")
+    stamp = ", ".join(f"{html.escape(str(k))}: {html.escape(str(v))}" for k, v in provenance.items())  # type: ignore[union-attr]
+    return (f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8"><title>{html.escape(t["title"])}</title>'
+            "<style>body{font-family:sans-serif;max-width:1000px;margin:2em auto;color:#222}"
+            "table{border-collapse:collapse;margin:1em 0}td,th{padding:.25em .6em;border-bottom:1px solid #ddd;"
+            "text-align:right}th{background:#f3f3f3}.chart svg{max-width:100%;height:auto}"
+            "footer{color:#777;font-size:.8em}</style></head><body>"
+            f"<h1>{html.escape(t['title'])}</h1>" + "".join(sections)
+            + f"<footer>{stamp}</footer></body></html>\n")

@@ -1,0 +1,82 @@
+"""The report a fire service opens: charts from the tables only, readable in a real browser."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from signalprio.cli import app
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.sumo
+CHARTS = ("cumulative", "components", "band", "district", "saved", "timespace", "cost", "recovery")
+
+
+def _chromium() -> str:
+    """Debian's chromium; installed here when missing (as CI's set-up), else the test is skipped."""
+    found = shutil.which("chromium")
+    if found:
+        return found
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        pytest.skip("chromium is not installed and cannot be installed here (needs root and apt-get)")
+    environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "chromium"]):
+        done = subprocess.run(command, capture_output=True, text=True, env=environment, timeout=900, check=False)
+        if done.returncode != 0:
+            pytest.skip(f"chromium could not be installed: {done.stderr.strip().splitlines()[-1:]}")
+    return shutil.which("chromium") or pytest.skip("chromium installed but not on PATH")
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("report")
+    experiment = folder / "report.toml"
+    experiment.write_text((REPO / "experiments" / "regression.toml").read_text()
+                          .replace('scenario = "../networks/regression"', f'scenario = "{REPO / "networks" / "regression"}"')
+                          .replace("seeds = [1, 2, 3]", "seeds = [1]")
+                          + '\n[incidents.bands]\nweekday_day = { share = 0.6, load = "peak" }\n'
+                            'weekend = { share = 0.4, load = "offpeak" }\n')
+    done = CliRunner().invoke(app, ["run", str(experiment), "--results", str(folder), "-j", "2"])
+    assert done.exit_code == 0, done.output
+    return folder / "regression"
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_report_has_every_chart_and_table(results: Path, lang: str) -> None:
+    done = CliRunner().invoke(app, ["report", str(results), "--lang", lang])
+    assert done.exit_code == 0, done.output
+    page = (results / "report" / "index.html").read_text()
+    for chart in CHARTS:
+        assert (results / "report" / f"{chart}.png").stat().st_size > 1000
+        section = re.search(rf'<section id="{chart}">(.*?)</section>', page, re.S)
+        assert section and "<svg" in section.group(1) and section.group(1).count("<path") > 5, chart
+    assert "Eintreffzeit" in page and ("n = " in page)
+    assert ("Erreichungsgrad" in page) if lang == "de" else ("Achievement rate" in page)
+    assert not re.search(r'(src|href)="(https?:)?//', page)  # self-contained: nothing to fetch
+
+
+def test_report_opens_in_headless_chromium_without_console_errors(results: Path, tmp_path: Path) -> None:
+    chromium = _chromium()
+    assert CliRunner().invoke(app, ["report", str(results)]).exit_code == 0
+    shot = tmp_path / "first-screen.png"
+    done = subprocess.run(
+        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={tmp_path / 'profile'}", "--enable-logging=stderr", "--v=0",
+         "--window-size=1200,1400", f"--screenshot={shot}", (results / "report" / "index.html").as_uri()],
+        capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    console = [line for line in done.stderr.splitlines() if "CONSOLE" in line or "Uncaught" in line]
+    assert console == []
+    assert shot.stat().st_size > 10_000
+
+
+def test_report_of_a_missing_folder_is_one_clear_error(tmp_path: Path) -> None:
+    done = CliRunner().invoke(app, ["report", str(tmp_path)])
+    assert done.exit_code == 2 and "no summary.json" in done.output
