@@ -202,7 +202,7 @@ def build_report(folder: Path, lang: str = "de", incident: str | None = None) ->
         fig, ax = plt.subplots(figsize=(8, 4))
         change.loc[top].plot.barh(ax=ax)
         ax.set(xlabel=t["delay_change"], ylabel="")
-        ax.set_title(f"{t['cost']}\n{context}", fontsize=10)
+        ax.set_title(f"{t['cost']}\n{context}, n = {frames['runs']['incident'].nunique()}", fontsize=10)
         charts.append(Chart("cost", t["cost"], _save(fig, out, "cost")))
         tables["cost"] = change.round(1).reset_index()
 
@@ -213,7 +213,7 @@ def build_report(folder: Path, lang: str = "de", incident: str | None = None) ->
         fig, ax = plt.subplots(figsize=(8, 3.5))
         recovery.plot.bar(ax=ax, rot=45)
         ax.set(ylabel=t["recovery_s"], xlabel="")
-        ax.set_title(f"{t['recovery']}\n{context}", fontsize=10)
+        ax.set_title(f"{t['recovery']}\n{context}, n = {len(resumed)}", fontsize=10)
         charts.append(Chart("recovery", t["recovery"], _save(fig, out, "recovery")))
         tables["recovery"] = recovery.round(1).reset_index()
 
@@ -281,7 +281,7 @@ def _time_space(frames: dict[str, pd.DataFrame], strategies: list[str], incident
             ax.annotate(signal.signal_id, (end, signal.position_m), fontsize=7, ha="right", va="bottom")
         ax.plot(path["time_s"] - alarm, path["odometer_m"], color="black", lw=1.5)
         ax.set(xlabel=t["time_after_alarm"], xlim=(0, end))
-        ax.set_title(f"{strategy}: {incident}, seed {seed}", fontsize=10)
+        ax.set_title(f"{strategy}: {incident}, seed {seed} (n = 1)", fontsize=10)
     axes[0][0].set_ylabel(t["position"])
     fig.suptitle(f"{t['timespace']}\n{context}", fontsize=10)
     return Chart("timespace", t["timespace"], _save(fig, out, "timespace"))
