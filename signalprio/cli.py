@@ -250,6 +250,56 @@ def network_arterial(
     console.print(f"scenario written to {folder}/")
 
 
+@network_app.command("from-osm")
+def network_from_osm(
+    source: Annotated[Path, typer.Argument(help="OpenStreetMap extract (.osm or .osm.pbf).")],
+    name: Annotated[str, typer.Option(help="Scenario name (letters, digits, - and _).")],
+    bbox: Annotated[Optional[str], typer.Option(help="west,south,east,north in degrees (default: everything).")] = None,
+    out: Annotated[Optional[Path], typer.Option(help="Scenario folder (default: networks/NAME).")] = None,
+    corridor: Annotated[Optional[str], typer.Option(help="Street name of the corridor for the engines.")] = None,
+    period: Annotated[float, typer.Option(min=0.1, help="Mean seconds between generated trips at peak.")] = 1.5,
+) -> None:
+    """Build a scenario from OpenStreetMap: signals, demand weighted to arterials, the engines' corridor."""
+    from signalprio.scenario.osm import build_osm_scenario
+
+    try:
+        box = None
+        if bbox is not None:
+            try:
+                west, south, east, north = (float(v) for v in bbox.split(","))
+            except ValueError:
+                raise UserError(f"--bbox: '{bbox}' is not west,south,east,north") from None
+            if not (west < east and south < north):
+                raise UserError(f"--bbox: '{bbox}' must have west < east and south < north")
+            box = (west, south, east, north)
+        folder, corridors = build_osm_scenario(source, name, out or Path("networks") / name, box, period, corridor)
+    except UserError as error:
+        raise _fail(error) from None
+    _print_corridors(corridors[:8])
+    console.print(f"scenario written to {folder}/ (station and incident edges: the first corridor; edit scenario.toml)")
+
+
+@network_app.command("corridors")
+def network_corridors(
+    network: Annotated[Path, typer.Argument(help="A SUMO network file (.net.xml).")],
+) -> None:
+    """List the signalised corridors of a network: chains along one street, most signals first."""
+    from signalprio.scenario.osm import detect_corridors
+
+    if not network.is_file():
+        raise _fail(UserError(f"{network}: file not found"))
+    _print_corridors(detect_corridors(network))
+
+
+def _print_corridors(corridors: list[object]) -> None:
+    table = Table(title="signalised corridors", title_justify="left")
+    for header in ("street", "signals", "length", "first edge", "last edge"):
+        table.add_column(header)
+    for c in corridors:
+        table.add_row(c.name, str(len(c.signals)), f"{c.length_m:.0f} m", c.edges[0], c.edges[-1])  # type: ignore[attr-defined]
+    console.print(table)
+
+
 @app.command()
 def report(
     folder: Annotated[Path, typer.Argument(help="A results folder written by 'signalprio run'.")],

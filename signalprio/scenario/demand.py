@@ -68,13 +68,14 @@ def write_demand(spec: CorridorSpec, level: DemandLevel, path: Path, duration_s:
     return path
 
 
-def random_trips(network: Path, period_s: float, fringe_factor: float, end_s: float, seed: int) -> Path:
+def random_trips(network: Path, period_s: float, fringe_factor: float, end_s: float, seed: int,
+                 extra: tuple[str, ...] = ()) -> Path:
     """Background demand for any network: SUMO's randomTrips.py, validated with duarouter.
 
     The result depends only on the network's content and the parameters, so it is cached
     by their hash and shared by every run and process.
     """
-    key = hashlib.sha256(network.read_bytes() + f"{period_s}|{fringe_factor}|{end_s}|{seed}".encode()).hexdigest()[:16]
+    key = hashlib.sha256(network.read_bytes() + f"{period_s}|{fringe_factor}|{end_s}|{seed}|{extra}".encode()).hexdigest()[:16]
     out = Path(tempfile.gettempdir()) / "signalprio-demand" / f"{key}.trips.xml"
     if out.is_file():
         return out
@@ -83,7 +84,7 @@ def random_trips(network: Path, period_s: float, fringe_factor: float, end_s: fl
     done = subprocess.run(
         [sys.executable, str(sumo_home() / "tools" / "randomTrips.py"), "-n", str(network), "-o", str(partial),
          "--period", str(period_s), "--fringe-factor", str(fringe_factor), "--end", str(end_s),
-         "--seed", str(seed), "--validate", "--trip-attributes", 'departLane="best" departSpeed="max"'],
+         "--seed", str(seed), "--validate", "--trip-attributes", 'departLane="best" departSpeed="max"', *extra],
         capture_output=True, text=True, env=tool_environment(), check=False)
     if done.returncode != 0:
         message = (done.stderr or done.stdout).strip().splitlines()
