@@ -81,11 +81,12 @@ def random_trips(network: Path, period_s: float, fringe_factor: float, end_s: fl
         return out
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_suffix(f".{os.getpid()}.tmp.xml")
-    done = subprocess.run(
-        [sys.executable, str(sumo_home() / "tools" / "randomTrips.py"), "-n", str(network), "-o", str(partial),
-         "--period", str(period_s), "--fringe-factor", str(fringe_factor), "--end", str(end_s),
-         "--seed", str(seed), "--validate", "--trip-attributes", 'departLane="best" departSpeed="max"', *extra],
-        capture_output=True, text=True, env=tool_environment(), check=False)
+    with tempfile.TemporaryDirectory(prefix="signalprio-trips-") as scratch:  # randomTrips leaves files in its cwd
+        done = subprocess.run(
+            [sys.executable, str(sumo_home() / "tools" / "randomTrips.py"), "-n", str(network.resolve()),
+             "-o", str(partial), "--period", str(period_s), "--fringe-factor", str(fringe_factor), "--end", str(end_s),
+             "--seed", str(seed), "--validate", "--trip-attributes", 'departLane="best" departSpeed="max"', *extra],
+            capture_output=True, text=True, env=tool_environment(), check=False, cwd=scratch)
     if done.returncode != 0:
         message = (done.stderr or done.stdout).strip().splitlines()
         raise UserError(f"{network}: generating random trips failed: {message[-1] if message else done.returncode}")
