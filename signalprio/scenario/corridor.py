@@ -12,8 +12,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from xml.sax.saxutils import quoteattr
 
+from signalprio.scenario.plainxml import attrs as _attrs, document as _xml
 from signalprio.sumo.binaries import run_tool
 
 
@@ -166,15 +166,6 @@ def green_wave_offset(distance_m: float, timing: SignalTiming) -> float:
     (t - offset) mod cycle, so a junction `distance_m` downstream gets offset distance/speed.
     """
     return round(distance_m / (timing.progression_kmh / 3.6)) % timing.cycle_s
-
-
-def _xml(root: str, lines: list[str]) -> str:
-    body = "\n".join(f"    {line}" for line in lines)
-    return f'<?xml version="1.0" encoding="UTF-8"?>\n<{root}>\n{body}\n</{root}>\n'
-
-
-def _attrs(**values: object) -> str:
-    return " ".join(f"{key}={quoteattr(str(value))}" for key, value in values.items())
 
 
 def _link_attrs(link: _Link) -> str:
