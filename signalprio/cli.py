@@ -123,9 +123,9 @@ def _write_results(loaded: LoadedExperiment, folder: Path, done: list[RunResult]
     stamp = provenance(exp.name, exp.digest())
     order = [s.name for s in exp.strategies]
     frames = tables(done, stamp)
-    add_compliance(frames, list(loaded.plans), order, stamp)
+    add_compliance(frames, list(loaded.plans), order, stamp, loaded.layouts())
     write_tables(folder, frames, stamp, exp.model_dump(mode="json"))
-    summary = summarise(frames, order)
+    summary = summarise(frames, order, loaded.layouts())
     write_summary(folder, summary, stamp, {
         "parameters": exp.model_dump(mode="json"),
         "plans": [p.model_dump() for p in loaded.plans],
@@ -135,6 +135,7 @@ def _write_results(loaded: LoadedExperiment, folder: Path, done: list[RunResult]
     _print_summary(summary, frames["compliance"], exp, loaded.plan)
     for plan in loaded.plans:
         _print_compliance(frames["compliance"], plan)
+        _print_layouts(frames["compliance_layouts"], plan)
 
 
 @app.command()
@@ -145,7 +146,7 @@ def compliance(
     """Evaluate saved runs against requirement plans (from the tables alone, no simulation)."""
     import pandas as pd
 
-    from signalprio.compliance.evaluate import compliance_summary, incident_outcomes
+    from signalprio.compliance.evaluate import compliance_summary, incident_outcomes, layout_comparison
     from signalprio.compliance.plans import DEFAULT_PLAN, load_plan
 
     try:
@@ -157,22 +158,30 @@ def compliance(
     except UserError as error:
         raise _fail(error) from None
     outcomes = pd.concat([incident_outcomes(runs, p) for p in plans], ignore_index=True)
-    summary = compliance_summary(outcomes, list(dict.fromkeys(runs["strategy"])))
+    order = list(dict.fromkeys(runs["strategy"]))
+    summary, layouts = compliance_summary(outcomes, order), layout_comparison(outcomes, order)
     for p in plans:
         _print_compliance(summary, p)
+        _print_layouts(layouts, p)
 
 
 def _print_summary(summary: pd.DataFrame, compliance: pd.DataFrame, exp: Experiment, plan: RequirementPlan) -> None:
+    from signalprio.compliance.evaluate import ARM
+
     first = plan.stages[0]
-    stage_rate = compliance[(compliance["plan"] == plan.name) & (compliance["stage_index"] == 0)].set_index("strategy")
+    stage_rate = compliance[(compliance["plan"] == plan.name) & (compliance["stage_index"] == 0)].set_index(ARM)
+    layouts = summary["layout"].nunique() > 1
     table = Table(title=f"Fire-engine runs: {exp.description or exp.name}", title_justify="left",
                   caption=(f"{plan.name} {first.name}: {first.crew} Funktionen within {first.time_limit_s / 60:g} min, "
                            f"{plan.clock_label}; target {100 * first.target_rate:.0f} %.\n"
                            "Saved per signal: driving time saved against 'none' per signal passed, same vehicle, incident "
                            "and seed. Others' delay: change in total delay of all other vehicles per incident against "
                            "'none'. Recovery: median seconds from check-out until the signal is back in step with its "
-                           "plan. Safety: conflict-monitor violations."),
+                           "plan. Safety: conflict-monitor violations."
+                           + (" Each layout is compared with its own 'none'." if layouts else "")),
                   caption_justify="left")
+    if layouts:
+        table.add_column("stations", no_wrap=True)
     table.add_column("strategy", no_wrap=True)
     for header in ("vehicle trips", "driving median", "driving P90", f"{first.name} met", "saved per signal",
                    "others' delay", "recovery", "safety"):
@@ -182,8 +191,8 @@ def _print_summary(summary: pd.DataFrame, compliance: pd.DataFrame, exp: Experim
         change = getattr(row, "other_delay_change_per_incident_s", float("nan")) / 3600
         pct = getattr(row, "other_delay_change_pct", float("nan"))
         saved = getattr(row, "saved_per_signal_s", float("nan"))
-        rate = stage_rate["rate"].get(row.strategy, float("nan")) if len(stage_rate) else float("nan")
-        table.add_row(str(row.strategy), str(row.trips), _minutes(row.driving_median_s), _minutes(row.driving_p90_s),
+        rate = stage_rate["rate"].get((row.layout, row.strategy), float("nan")) if len(stage_rate) else float("nan")
+        table.add_row(*([str(row.layout)] if layouts else []), str(row.strategy), str(row.trips), _minutes(row.driving_median_s), _minutes(row.driving_p90_s),
                       "-" if rate != rate else f"{100 * rate:.0f} %",
                       "baseline" if baseline else f"{saved:.1f} s",
                       "baseline" if baseline else f"{change:+.2f} veh·h ({pct:+.1f} %)",
@@ -201,20 +210,42 @@ def _print_compliance(summary: pd.DataFrame, plan: RequirementPlan) -> None:
         return
     table = Table(title=f"Erreichungsgrad (achievement rate), {plan.name}: {plan.clock_label}", title_justify="left",
                   caption=("Rate: share of incidents in which the required Funktionen arrived within the limit, with "
-                           "95 % Wilson interval. Change: against 'none' on the same incidents and seeds, 95 % paired "
-                           "bootstrap interval and McNemar p. Arrival: median time on the plan's clock."),
+                           "95 % Wilson interval. Change: against 'none' (of the same station layout) on the same "
+                           "incidents and seeds, 95 % paired bootstrap interval and McNemar p. Arrival: median time on "
+                           "the plan's clock."),
                   caption_justify="left")
-    for header in ("stage", "strategy", "n", "rate [95 % CI]", "target", "change vs none [95 % CI]", "p", "arrival"):
-        table.add_column(header, justify="left" if header in ("stage", "strategy") else "right", no_wrap=True)
+    _rate_table(table, rows, plan, "change vs none [95 % CI]")
+
+
+def _print_layouts(layouts: pd.DataFrame, plan: RequirementPlan) -> None:
+    """Station layouts and strategies against the first layout without priority (only with layouts)."""
+    rows = layouts[layouts["plan"] == plan.name] if len(layouts) else layouts
+    if rows.empty:
+        return
+    reference = rows["reference"].iloc[0]
+    table = Table(title=f"Station layouts against {reference}, {plan.name}: {plan.clock_label}", title_justify="left",
+                  caption=(f"Change: against {reference} on the same incidents and seeds, 95 % paired bootstrap "
+                           "interval and McNemar p: what each layout and strategy adds to today's cover."),
+                  caption_justify="left")
+    _rate_table(table, rows, plan, f"change vs {reference} [95 % CI]")
+
+
+def _rate_table(table: Table, rows: pd.DataFrame, plan: RequirementPlan, change_header: str) -> None:
+    layouts = rows["layout"].nunique() > 1
+    headers = ["stage", *(["stations"] if layouts else []), "strategy", "n", "rate [95 % CI]", "target",
+               change_header, "p", "arrival"]
+    for header in headers:
+        table.add_column(header, justify="left" if header in ("stage", "stations", "strategy") else "right",
+                         no_wrap=True)
     for row in rows.itertuples():
         stage = plan.stages[row.stage_index]
         label = f"{row.stage}: {plan.required_crew(row.stage_index)} F in {stage.time_limit_s / 60:g} min"
         change, p = "baseline", ""
-        if row.strategy != "none" and "rate_change" in rows.columns and row.rate_change == row.rate_change:
+        if "rate_change" in rows.columns and row.rate_change == row.rate_change:
             change = (f"{100 * row.rate_change:+.0f} pt [{100 * row.rate_change_low:+.0f}, "
                       f"{100 * row.rate_change_high:+.0f}]")
             p = f"{row.rate_change_p:.3f}"
-        table.add_row(label, str(row.strategy), str(row.n),
+        table.add_row(label, *([str(row.layout)] if layouts else []), str(row.strategy), str(row.n),
                       f"{100 * row.rate:.0f} % [{100 * row.rate_low:.0f}, {100 * row.rate_high:.0f}]",
                       f"{100 * row.target_rate:.0f} %", change, p, _minutes(row.arrival_median_s))
     console.print(table)
@@ -305,12 +336,13 @@ def report(
     folder: Annotated[Path, typer.Argument(help="A results folder written by 'signalprio run'.")],
     lang: Annotated[str, typer.Option(help="Language of the labels: de or en.")] = "de",
     incident: Annotated[Optional[str], typer.Option(help="Incident for the time-space diagram (default: the median one).")] = None,
+    layout: Annotated[Optional[str], typer.Option(help="Station layout the detailed charts show (default: the first).")] = None,
 ) -> None:
     """Write a self-contained HTML report (charts as PNG and SVG, tables as CSV) from the result tables."""
     from signalprio.report import build_report
 
     try:
-        page = build_report(folder, lang, incident)
+        page = build_report(folder, lang, incident, layout)
     except UserError as error:
         raise _fail(error) from None
     console.print(f"report written: {page}")

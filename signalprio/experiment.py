@@ -22,7 +22,7 @@ from signalprio.errors import UserError
 from signalprio.control.preemption import PreemptionParameters
 from signalprio.control.strategies import TRIGGERS
 from signalprio.fleet import load_fleet
-from signalprio.scenario.scenario import Scenario, load_scenario
+from signalprio.scenario.scenario import ALL_STATIONS, Scenario, load_scenario
 
 
 class _Strict(BaseModel):
@@ -134,6 +134,8 @@ class Experiment(_Strict):
     seeds: list[int] = Field(min_length=1)
     plans: list[str] = Field(default_factory=lambda: [DEFAULT_PLAN], min_length=1,
                              description="requirement plans: preset names or plan files; the first sets turnout times")
+    layouts: list[str] | None = Field(None, min_length=1,
+                                      description="station layouts of the scenario to compare; default: all stations")
     incidents: IncidentSampling = IncidentSampling()
     dispatch: DispatchSettings = DispatchSettings()
     engine: EngineSettings = EngineSettings()
@@ -195,6 +197,10 @@ class LoadedExperiment:
     def plan(self) -> RequirementPlan:
         """The plan whose assumptions (turnout) the simulation uses."""
         return self.plans[0]
+
+    def layouts(self) -> list[str]:
+        """Station layouts to run; every incident runs in each, so layouts compare pairwise."""
+        return self.experiment.layouts or [ALL_STATIONS]
 
     def bands(self) -> dict[str, Band]:
         return self.experiment.incidents.bands or {"all": Band(share=1.0, load=self.experiment.load)}
@@ -283,4 +289,8 @@ def load_experiment(path: Path) -> LoadedExperiment:
     experiment = load_toml(path, Experiment)
     scenario = load_scenario((path.parent / experiment.scenario).resolve())
     plans = tuple(load_plan(reference, path.parent) for reference in experiment.plans)
+    for layout in experiment.layouts or []:
+        if layout not in scenario.station_layouts:
+            raise UserError(f"{path}: field 'layouts': unknown station layout '{layout}' "
+                            f"(scenario has: {', '.join(scenario.station_layouts) or 'none'})")
     return LoadedExperiment(path, experiment, scenario, plans)

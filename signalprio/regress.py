@@ -42,6 +42,8 @@ class Check:
 
 def measure(loaded: LoadedExperiment, jobs: int) -> dict[str, dict[str, dict[str, object]]]:
     """Metrics per strategy: value over all runs and per seed (for the spread)."""
+    if len(loaded.layouts()) > 1:
+        raise UserError(f"{loaded.path}: field 'layouts': a regression check runs one station layout; name one")
     specs = expand(loaded)
     done, failed = execute(specs, jobs)
     if failed:

@@ -24,6 +24,7 @@ import pandas as pd  # noqa: E402
 from signalprio.errors import UserError  # noqa: E402
 
 BASELINE = "none"
+ARM_TABLES = frozenset({"compliance", "compliance_layouts"})  # shown for every layout
 COLOURS = {"G": "#2e7d32", "g": "#66bb6a", "y": "#f9a825", "u": "#f9a825", "r": "#c62828"}
 
 TEXT = {
@@ -44,6 +45,8 @@ TEXT = {
         "load": "Verkehrslage", "strategy": "Strategie", "n": "n",
         "col_stage": "Stufe", "col_rate": "Erreichungsgrad [95 %-KI]", "col_target": "Zielwert",
         "col_change": "Änderung ggü. ohne Vorrang [95 %-KI]",
+        "layouts": "Wachenstandorte und Strategien im Vergleich", "stations": "Wachen",
+        "col_reference": "Änderung ggü. {reference} [95 %-KI]", "charts_for": "Diagramme unten für die Wachen",
     },
     "en": {
         "title": "Signal priority for fire engines: results report",
@@ -62,6 +65,8 @@ TEXT = {
         "load": "traffic load", "strategy": "strategy", "n": "n",
         "col_stage": "stage", "col_rate": "achievement rate [95 % CI]", "col_target": "target",
         "col_change": "change vs no priority [95 % CI]",
+        "layouts": "Station layouts and strategies compared", "stations": "stations",
+        "col_reference": "change vs {reference} [95 % CI]", "charts_for": "charts below for the stations",
     },
 }
 CLOCK = {"de": {"alarm": "Eintreffzeit nach Alarmierung", "call": "Hilfsfrist ab Notrufbeginn"},
@@ -97,12 +102,25 @@ def _save(fig: plt.Figure, folder: Path, key: str) -> str:
     return text[text.index("<svg"):]
 
 
-def build_report(folder: Path, lang: str = "de", incident: str | None = None) -> Path:
-    """Write report/ inside a results folder: index.html, each chart as PNG and SVG, tables as CSV."""
+def build_report(folder: Path, lang: str = "de", incident: str | None = None, layout: str | None = None) -> Path:
+    """Write report/ inside a results folder: index.html, each chart as PNG and SVG, tables as CSV.
+
+    With several station layouts the headline tables and the arrival curves show every layout;
+    the other charts show one (`layout`, default the first).
+    """
     if lang not in TEXT:
         raise UserError(f"--lang: '{lang}' is not one of {', '.join(TEXT)}")
     frames, summary = _read(folder)
     t = TEXT[lang]
+    present = set(frames["runs"]["layout"])
+    named_layouts = summary.get("parameters", {}).get("layouts") or []  # type: ignore[union-attr]
+    layouts = [name for name in named_layouts if name in present] or sorted(present)
+    chosen = layout or layouts[0]
+    if chosen not in layouts:
+        raise UserError(f"--layout: '{chosen}' is not in these results (have: {', '.join(layouts)})")
+    all_outcomes = frames["compliance_incidents"]
+    frames = {name: frame[frame["layout"] == chosen] if "layout" in frame.columns and name not in ARM_TABLES else frame
+              for name, frame in frames.items()}
     out = folder / "report"
     out.mkdir(exist_ok=True)
     plans = summary.get("plans", [])
@@ -111,6 +129,8 @@ def build_report(folder: Path, lang: str = "de", incident: str | None = None) ->
     outcomes = frames["compliance_incidents"]
     outcomes = outcomes[outcomes["plan"] == plan["name"]] if len(outcomes) else outcomes
     context = f"{plan['name']}, {CLOCK[lang][plan['clock']]}, {t['load']}: {load}"
+    if len(layouts) > 1:
+        context += f"; {t['charts_for']}: {chosen}"
     named = [s["name"] for s in summary.get("parameters", {}).get("strategies", [])]  # type: ignore[union-attr]
     present = set(frames["runs"]["strategy"])
     strategies = [s for s in [BASELINE, *named] if s in present] or sorted(present)
@@ -121,15 +141,23 @@ def build_report(folder: Path, lang: str = "de", incident: str | None = None) ->
     headline = frames["compliance"]
     headline = headline[headline["plan"] == plan["name"]] if len(headline) else headline
     tables["headline"] = _headline_table(headline, t)
+    arms = frames.get("compliance_layouts", pd.DataFrame())
+    if len(arms):
+        arms = arms[arms["plan"] == plan["name"]]
+        tables["layouts"] = _headline_table(arms, t, t["col_reference"].format(reference=arms["reference"].iloc[0]))
 
-    stage1 = outcomes[outcomes["stage_index"] == 0] if len(outcomes) else outcomes
+    all_outcomes = all_outcomes[all_outcomes["plan"] == plan["name"]] if len(all_outcomes) else all_outcomes
+    stage1 = all_outcomes[all_outcomes["stage_index"] == 0] if len(all_outcomes) else all_outcomes
     if len(stage1):
         stage = plan["stages"][0]
         fig, ax = plt.subplots(figsize=(8, 4.5))
-        for strategy, frame in stage1.groupby("strategy", sort=False):
+        arms = stage1.groupby(["layout", "strategy"], sort=False)
+        for arm_layout, strategy in sorted(arms.groups, key=lambda arm: (layouts.index(arm[0]), _rank(arm[1], strategies))):
+            frame = arms.get_group((arm_layout, strategy))
             times = np.sort(frame["arrival_s"].dropna().to_numpy() / 60)
             share = np.arange(1, len(times) + 1) / len(frame)
-            ax.step(times, share, where="post", label=f"{strategy} (n = {len(frame)})")
+            name = f"{arm_layout} / {strategy}" if len(layouts) > 1 else strategy
+            ax.step(times, share, where="post", label=f"{name} (n = {len(frame)})")
         ax.axvline(stage["time_limit_s"] / 60, color="black", linestyle="--", label=t["limit"])
         ax.axhline(stage["target_rate"], color="grey", linestyle=":", label=t["target"])
         ax.set(xlabel=t["time_min"], ylabel=t["share"], ylim=(0, 1.02))
@@ -228,11 +256,17 @@ def build_report(folder: Path, lang: str = "de", incident: str | None = None) ->
     return page
 
 
-def _headline_table(headline: pd.DataFrame, t: dict[str, str]) -> pd.DataFrame:
+def _rank(strategy: str, strategies: list[str]) -> int:
+    return strategies.index(strategy) if strategy in strategies else len(strategies)
+
+
+def _headline_table(headline: pd.DataFrame, t: dict[str, str], change_header: str | None = None) -> pd.DataFrame:
     if not len(headline):
         return pd.DataFrame()
+    several = headline["layout"].nunique() > 1
     table = pd.DataFrame({
-        t["col_stage"]: headline["stage"], t["strategy"]: headline["strategy"], "n": headline["n"],
+        t["col_stage"]: headline["stage"], **({t["stations"]: headline["layout"]} if several else {}),
+        t["strategy"]: headline["strategy"], "n": headline["n"],
         t["col_rate"]: (100 * headline["rate"]).round(0).astype("Int64").astype(str) + " % [" +
                 (100 * headline["rate_low"]).round(0).astype("Int64").astype(str) + ", " +
                 (100 * headline["rate_high"]).round(0).astype("Int64").astype(str) + "]",
@@ -240,7 +274,7 @@ def _headline_table(headline: pd.DataFrame, t: dict[str, str]) -> pd.DataFrame:
     })
     if "rate_change" in headline.columns:
         change = headline["rate_change"]
-        table[t["col_change"]] = [
+        table[change_header or t["col_change"]] = [
             "-" if pd.isna(c) else f"{100 * c:+.0f} pt [{100 * lo:+.0f}, {100 * hi:+.0f}]"
             for c, lo, hi in zip(change, headline["rate_change_low"], headline["rate_change_high"])]
     return table
@@ -292,6 +326,9 @@ def _html(t: dict[str, str], context: str, summary: dict[str, object], tables: d
     provenance = summary.get("provenance", {})
     sections = [f"<h2>{html.escape(t['headline'])}</h2><p>{html.escape(context)}</p>"
                 + tables["headline"].to_html(index=False, escape=True, border=0)]
+    if "layouts" in tables:
+        sections.append(f'<section id="layouts"><h2>{html.escape(t["layouts"])}</h2>'
+                        + tables["layouts"].to_html(index=False, escape=True, border=0) + "</section>")
     for chart in charts:
         table = tables.get(chart.key)
         sections.append(f'<section id="{chart.key}"><h2>{html.escape(chart.title)}</h2>'

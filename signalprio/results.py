@@ -11,7 +11,10 @@ Files in results/<experiment>/:
   signal_states.parquet every state change of the signals on the engines' routes (SUMO's record)
   delay_by_entry.parquet other traffic's delay per entry edge (cost per approach and side street)
   compliance_incidents.parquet  per plan, strategy, incident and stage: met, arrival, time components
-  compliance.parquet    per plan, stage and strategy: Erreichungsgrad with interval, paired change
+  compliance.parquet    per plan, stage, station layout and strategy: Erreichungsgrad with interval,
+                        paired change against the layout's run without priority
+  compliance_layouts.parquet  with two or more station layouts: every layout and strategy against
+                        the first layout without priority
   compliance_breakdown.parquet  the same by time band, district and station
   time_components.parquet  mean call and dispatch, turnout and driving time
   summary.json          provenance, the per-strategy summary and the compliance headline
@@ -28,7 +31,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from signalprio.compliance.evaluate import compliance_breakdown, compliance_summary, components, incident_outcomes
+from signalprio.compliance.evaluate import (compliance_breakdown, compliance_summary, components, incident_outcomes,
+                                            layout_comparison)
 from signalprio.compliance.plans import RequirementPlan
 from signalprio.run import RunResult
 
@@ -58,7 +62,7 @@ def tables(results: list[RunResult], stamp: dict[str, str]) -> dict[str, pd.Data
         frame = pd.DataFrame(items)
         for key, value in stamp.items():
             frame[key] = value
-        sort = [c for c in ("strategy", "seed", "incident") if c in frame.columns]
+        sort = [c for c in ("layout", "strategy", "seed", "incident") if c in frame.columns]
         out[name] = frame.sort_values(sort, kind="stable").reset_index(drop=True) if sort else frame
     return out
 
@@ -82,10 +86,23 @@ def write_tables(folder: Path, frames: dict[str, pd.DataFrame], stamp: dict[str,
         _atomic_write(folder / f"{name}.parquet", lambda p, t=table: pq.write_table(t, p))
 
 
-def summarise(frames: dict[str, pd.DataFrame], order: list[str] | None = None) -> pd.DataFrame:
-    """Per strategy: driving time, seconds saved per signal against the baseline (paired by seed,
-    incident and vehicle), others' delay, recovery time, violations."""
+def summarise(frames: dict[str, pd.DataFrame], order: list[str] | None = None,
+              layouts: list[str] | None = None) -> pd.DataFrame:
+    """Per station layout and strategy: driving time, seconds saved per signal against the baseline
+    of the same layout (paired by seed, incident and vehicle), others' delay, recovery time, violations."""
     runs, other, events = frames["runs"], frames["other_traffic"], frames["preemptions"]
+    rank = {name: i for i, name in enumerate([BASELINE, *(order or [])])}
+    layouts = [layout for layout in layouts or list(dict.fromkeys(runs["layout"])) if layout in set(runs["layout"])]
+    parts = [_summarise_layout(layout, runs[runs["layout"] == layout], other[other["layout"] == layout],
+                               events[events["layout"] == layout] if len(events) else events)
+             for layout in layouts]
+    return (pd.concat(parts, ignore_index=True)
+            .sort_values("strategy", key=lambda s: s.map(lambda v: rank.get(v, len(rank))), kind="stable")
+            .sort_values("layout", key=lambda s: s.map(layouts.index), kind="stable")
+            .reset_index(drop=True))
+
+
+def _summarise_layout(layout: str, runs: pd.DataFrame, other: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     key = ["seed", "incident"]
     has_base = BASELINE in set(other["strategy"])
     base = other[other["strategy"] == BASELINE].set_index(key)["other_delay_s"] if has_base else None
@@ -94,6 +111,7 @@ def summarise(frames: dict[str, pd.DataFrame], order: list[str] | None = None) -
     for strategy, trips in runs.groupby("strategy", sort=False):
         resumed = events[(events["strategy"] == strategy) & (events["event"] == "resumed")] if len(events) else events
         row = {
+            "layout": layout,
             "strategy": strategy,
             "trips": len(trips),
             "arrived": int(trips["arrived"].sum()),
@@ -115,18 +133,17 @@ def summarise(frames: dict[str, pd.DataFrame], order: list[str] | None = None) -
             signals = mine.loc[saved.index, "signals_passed"].clip(lower=1)
             row["saved_per_signal_s"] = float((saved / signals).mean()) if len(saved) else float("nan")
         rows.append(row)
-    rank = {name: i for i, name in enumerate([BASELINE, *(order or [])])}
-    return pd.DataFrame(rows).sort_values("strategy", key=lambda s: s.map(lambda v: rank.get(v, len(rank))),
-                                          kind="stable").reset_index(drop=True)
+    return pd.DataFrame(rows)
 
 
 def add_compliance(frames: dict[str, pd.DataFrame], plans: list[RequirementPlan], order: list[str],
-                   stamp: dict[str, str]) -> None:
+                   stamp: dict[str, str], layouts: list[str] | None = None) -> None:
     """Compliance tables for every plan, computed from the runs table alone."""
     outcomes = pd.concat([incident_outcomes(frames["runs"], plan) for plan in plans], ignore_index=True)
     derived = {
         "compliance_incidents": outcomes,
-        "compliance": compliance_summary(outcomes, order),
+        "compliance": compliance_summary(outcomes, order, layouts),
+        "compliance_layouts": layout_comparison(outcomes, order, layouts),
         "compliance_breakdown": compliance_breakdown(outcomes),
         "time_components": components(outcomes),
     }

@@ -18,6 +18,7 @@ from signalprio.control.strategies import make_controller
 from signalprio.dispatch import Dispatch, TravelTimes, plan_dispatch
 from signalprio.errors import UserError
 from signalprio.experiment import Incident, LoadedExperiment
+from signalprio.scenario.scenario import ALL_STATIONS
 from signalprio.fleet import VehicleType, load_fleet, vtypes_additional
 from signalprio.measure import EngineRecorder, other_traffic_delay
 from signalprio.monitor import KINDS, check_record, read_switch_states
@@ -31,12 +32,13 @@ class RunSpec:
     incident: Incident
     seed: int
     strategy: str
+    layout: str = ALL_STATIONS  # which of the scenario's stations exist
     warm_state: bytes | None = None  # SUMO state at the alarm time (gzip XML); None: simulate from 0
     dispatches: tuple[Dispatch, ...] = ()  # empty: the experiment's unit from the scenario's station
 
     @property
     def key(self) -> dict[str, object]:
-        return {"strategy": self.strategy, "seed": self.seed, "incident": self.incident.id}
+        return {"layout": self.layout, "strategy": self.strategy, "seed": self.seed, "incident": self.incident.id}
 
 
 @dataclass
@@ -130,15 +132,15 @@ def save_warm_states(loaded: LoadedExperiment, seed: int, load: str, alarms: lis
     return states
 
 
-def dispatches_for(loaded: LoadedExperiment, incident: Incident) -> tuple[Dispatch, ...]:
-    """The dispatch order's vehicles from the nearest stations; the same for every strategy."""
+def dispatches_for(loaded: LoadedExperiment, incident: Incident, layout: str) -> tuple[Dispatch, ...]:
+    """The dispatch order's vehicles from the layout's nearest stations; the same for every strategy."""
     exp = loaded.experiment
     travel = _travel_times(loaded.scenario.network_path())
     number = int("".join(ch for ch in incident.id if ch.isdigit()) or 0)
     rng = np.random.default_rng([exp.incidents.seed, number])
     route = tuple(exp.engine.route or ())
     return plan_dispatch(incident.id, incident.edge, incident.position_m, incident.alarm_s, exp.dispatch.stages,
-                         loaded.scenario.stations, loaded.plan, travel, rng, exp.dispatch.departure_gap_s,
+                         loaded.scenario.layout_stations(layout), loaded.plan, travel, rng, exp.dispatch.departure_gap_s,
                          exp.dispatch.turnout_sd_s, exp.engine.importance, route)
 
 
@@ -155,7 +157,7 @@ def execute_run(spec: RunSpec) -> RunResult:
     fleet = load_fleet()
     incident = spec.incident
     end = incident.alarm_s + exp.simulation.horizon_s
-    dispatches = spec.dispatches or dispatches_for(spec.experiment, incident)
+    dispatches = spec.dispatches or dispatches_for(spec.experiment, incident, spec.layout)
     result = RunResult(spec.key)
     with tempfile.TemporaryDirectory(prefix="signalprio-run-") as tmp:
         folder = Path(tmp)

@@ -29,11 +29,12 @@ class RunFailure:
 
 
 def expand(loaded: LoadedExperiment) -> list[RunSpec]:
-    """All runs: incidents x seeds x strategies, strategies adjacent so pairs finish together."""
+    """All runs: incidents x seeds x station layouts x strategies, adjacent so pairs finish together."""
     validate_edges(loaded)
     exp = loaded.experiment
-    return [RunSpec(loaded, incident, seed, strategy.name)
-            for incident in plan_incidents(loaded) for seed in exp.seeds for strategy in exp.strategies]
+    return [RunSpec(loaded, incident, seed, strategy.name, layout)
+            for incident in plan_incidents(loaded) for seed in exp.seeds for layout in loaded.layouts()
+            for strategy in exp.strategies]
 
 
 def run_guarded(spec: RunSpec) -> RunResult | RunFailure:

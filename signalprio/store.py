@@ -1,6 +1,6 @@
 """Finished runs on disk, one file each, written atomically: what makes experiments resumable.
 
-Each run's rows go to results/<experiment>/runs.d/<strategy>__s<seed>__<incident>.json, written to a
+Each run's rows go to results/<experiment>/runs.d/<layout>__<strategy>__s<seed>__<incident>.json, written to a
 temporary name and renamed, so a killed runner leaves either a whole file or none. Running the
 same experiment again skips runs whose file exists; a failed run leaves a .failed.json with
 its message, rerun only on request. Files carry the experiment hash: runs of another version
@@ -19,11 +19,12 @@ from pathlib import Path
 from signalprio.errors import UserError
 from signalprio.run import RunResult
 
-Key = tuple[str, int, str]  # strategy, seed, incident
+Key = tuple[str, str, int, str]  # station layout, strategy, seed, incident
 
 
 def key_of(mapping: dict[str, object]) -> Key:
-    return str(mapping["strategy"]), int(mapping["seed"]), str(mapping["incident"])  # type: ignore[call-overload]
+    return (str(mapping["layout"]), str(mapping["strategy"]), int(mapping["seed"]),  # type: ignore[call-overload]
+            str(mapping["incident"]))
 
 
 class RunStore:
@@ -46,7 +47,7 @@ class RunStore:
             return
 
     def _path(self, key: Key, failed: bool = False) -> Path:
-        name = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{key[0]}__s{key[1]}__{key[2]}")
+        name = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{key[0]}__{key[1]}__s{key[2]}__{key[3]}")
         return self.folder / f"{name}{'.failed' if failed else ''}.json"
 
     def _write(self, path: Path, document: dict[str, object]) -> None:

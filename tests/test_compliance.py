@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from signalprio.compliance.evaluate import compliance_breakdown, compliance_summary, incident_outcomes
+from signalprio.compliance.evaluate import (compliance_breakdown, compliance_summary, incident_outcomes,
+                                            layout_comparison)
 from signalprio.compliance.plans import load_plan, preset_names
 from signalprio.compliance.stats import compare_rates, compare_times, wilson_interval
 from signalprio.errors import UserError
@@ -120,3 +121,34 @@ def test_malformed_plan_file_names_the_field(tmp_path: Path) -> None:
                     '[[stages]]\nname = "s1"\ntime_limit_s = 480\ncrew = 10\ntarget_rate = 0.9\n')
     with pytest.raises(UserError, match="city.toml: field 'clock'"):
         load_plan(str(plan))
+
+
+def test_layouts_compare_with_their_own_baseline_and_with_the_reference() -> None:
+    """Today's stations meet 2 of 4 without priority; the green wave and the new stations each gain."""
+    frames = []
+    arrivals = {("today", "none"): [490, 470, 500, 460], ("today", "green-wave"): [470, 460, 500, 450],
+                ("plan-2024", "none"): [400, 410, 470, 420], ("plan-2024", "green-wave"): [390, 400, 460, 410]}
+    for (layout, strategy), times in arrivals.items():
+        for number, last in enumerate(times):
+            runs = _runs({strategy: [300, 400, last]})
+            runs["incident"], runs["layout"] = f"i{number}", layout
+            frames.append(runs)
+    outcomes = incident_outcomes(pd.concat(frames), load_plan("mannheim-2024"))
+    order = ["today", "plan-2024"]
+    within = compliance_summary(outcomes, ["green-wave"], order).set_index(["layout", "strategy"])
+    assert within.loc[("today", "green-wave"), "rate_change"] == pytest.approx(0.25)  # against today/none
+    assert within.loc[("plan-2024", "green-wave"), "rate_change"] == pytest.approx(0.0)  # against plan-2024/none
+    against = layout_comparison(outcomes, ["green-wave"], order)
+    assert list(zip(against["layout"], against["strategy"])) == list(arrivals)
+    against = against.set_index(["layout", "strategy"])
+    assert against["reference"].unique().tolist() == ["today/none"]
+    assert math.isnan(against.loc[("today", "none"), "rate_change"])
+    assert against.loc[("plan-2024", "none"), "rate_change"] == pytest.approx(0.5)
+    assert against.loc[("plan-2024", "none"), "gained"] == 2 and against.loc[("plan-2024", "none"), "lost"] == 0
+    assert against.loc[("plan-2024", "green-wave"), "arrival_change_median_s"] == pytest.approx(-60)
+
+
+def test_one_layout_gives_no_layout_comparison() -> None:
+    outcomes = incident_outcomes(_runs({"none": [300, 400, 490]}), load_plan("mannheim-2024"))
+    assert outcomes["layout"].tolist() == ["all"]
+    assert layout_comparison(outcomes).empty

@@ -68,7 +68,7 @@ def test_failed_run_is_recorded_and_retried_on_request(tmp_path: Path, congested
     first = runner.invoke(app, ["run", str(experiment), "--results", str(results), "-j", "1"])
     assert first.exit_code == 1
     assert "SUMO crashed (simulated)" in first.output
-    assert (results / "scale" / "runs.d" / "green-wave__s1__i002.failed.json").is_file()
+    assert (results / "scale" / "runs.d" / "all__green-wave__s1__i002.failed.json").is_file()
     assert len(_runs(results / "scale")) == 7  # the other runs went on and were written
     monkeypatch.undo()
     again = runner.invoke(app, ["run", str(experiment), "--results", str(results), "-j", "1"])

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from signalprio.config import load_toml
 from signalprio.errors import UserError
@@ -17,6 +17,7 @@ from signalprio.scenario.demand import random_trips
 from signalprio.sumo.binaries import sumo_home
 
 SUMO_HOME_PREFIX = "sumo-home:"
+ALL_STATIONS = "all"  # the layout of every station in the scenario
 
 
 class StationVehicle(BaseModel):
@@ -62,7 +63,25 @@ class Scenario(BaseModel):
     incident_edges: list[str] = Field(min_length=1, description="where incidents may lie")
     districts: dict[str, list[str]] = Field(default_factory=dict,
                                             description="district name -> edges, for sampling and breakdowns")
+    station_layouts: dict[str, list[str]] = Field(
+        default_factory=dict, description="layout name -> names of the stations it has (e.g. today, a planned future)")
     folder: Path = Path(".")
+
+    @model_validator(mode="after")
+    def _layouts_name_stations(self) -> Scenario:
+        names = {station.name for station in self.stations}
+        for layout, members in self.station_layouts.items():
+            unknown = [m for m in members if m not in names]
+            if unknown or not members:
+                raise ValueError(f"station_layouts.{layout}: {'no stations' if not members else 'unknown station ' + repr(unknown[0])}")
+        return self
+
+    def layout_stations(self, layout: str) -> list[Station]:
+        """The stations of a named layout, or all of the scenario's stations."""
+        if layout == ALL_STATIONS and layout not in self.station_layouts:
+            return self.stations
+        members = set(self.station_layouts[layout])
+        return [station for station in self.stations if station.name in members]
 
     def district_edges(self) -> dict[str, list[str]]:
         """Districts for sampling; without any, the incident edges form one district."""

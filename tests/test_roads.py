@@ -1,0 +1,122 @@
+"""City networks authored from places and roads, station layouts, and the Mannheim stations scenario."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+import sumolib
+
+from signalprio.errors import UserError
+from signalprio.experiment import load_experiment
+from signalprio.run import RunSpec, execute_run, plan_incidents
+from signalprio.scenario.demand import random_trips
+from signalprio.scenario.roads import Place, Road, RoadNetworkSpec, StationSite, build_road_network
+from tests.conftest import REPO, write_experiment
+
+TOWN = RoadNetworkSpec(
+    "town",
+    places=(Place("west", -1200, 0), Place("centre", 0, 0), Place("east", 1200, 0),
+            Place("north", 0, 900), Place("south", 0, -900)),
+    roads=(Road("Main Street", ("west", "centre", "east"), signal_spacing_m=400),
+           Road("Bridge Road", ("south", "centre", "north"), signal_spacing_m=0)),
+    stations=(StationSite("old", "west", 0, 1), StationSite("new", "east", 0, 1)),
+    districts=(Place("Westend", -600, 0), Place("Eastend", 600, 0)),
+)
+
+
+@pytest.fixture(scope="module")
+def town(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
+    folder = tmp_path_factory.mktemp("town")
+    built = build_road_network(TOWN, folder)
+    return folder, built
+
+
+@pytest.mark.sumo
+def test_town_has_signals_pockets_side_streets_and_engine_only_station_exits(town: tuple[Path, object]) -> None:
+    folder, built = town
+    net = sumolib.net.readNet(str(built.net_file), withPrograms=True)  # type: ignore[attr-defined]
+    signals = {tls.getID() for tls in net.getTrafficLights()}
+    # two junctions on each half of Main Street, the four-arm crossing in the centre
+    assert signals == {"centre", "west_centre_1", "west_centre_2", "centre_east_1", "centre_east_2"}
+    assert built.signals == 5  # type: ignore[attr-defined]
+    assert net.getEdge("west_centre_1-west_centre_2.pocket").getLaneNumber() == 3  # left-turn lane before a signal
+    exit_lane = net.getEdge(built.station_edges["old"]).getLane(0)  # type: ignore[attr-defined]
+    assert exit_lane.allows("emergency") and not exit_lane.allows("passenger")
+    assert sorted(built.side_streets) == ["Eastend", "Westend"]  # type: ignore[attr-defined]
+    assert "west_centre_1-west_centre_1_l" in built.side_streets["Westend"]  # type: ignore[attr-defined]
+
+
+def _town_scenario(folder: Path, built: object) -> Path:
+    edges = built.side_streets  # type: ignore[attr-defined]
+    stations = built.station_edges  # type: ignore[attr-defined]
+    (folder / "scenario.toml").write_text(
+        f'name = "town"\nnetwork = "{built.net_file.name}"\n'  # type: ignore[attr-defined]
+        f'incident_edges = ["{edges["Eastend"][-1]}"]\n'
+        '[demand]\npeak = { period_s = 4.0 }\n'
+        '[station_layouts]\nold = ["Old station"]\nboth = ["Old station", "New station"]\n'
+        f'[[stations]]\nname = "Old station"\nedge = "{stations["old"]}"\n'
+        f'[[stations]]\nname = "New station"\nedge = "{stations["new"]}"\n')
+    return folder
+
+
+@pytest.mark.sumo
+def test_each_layout_dispatches_from_its_own_stations(town: tuple[Path, object], tmp_path: Path) -> None:
+    scenario = _town_scenario(*town)
+    loaded = load_experiment(write_experiment(tmp_path, scenario, (
+        'layouts = ["old", "both"]\nstrategies = ["none"]\nseeds = [1]\n'
+        '[incidents]\ncount = 1\nalarm_from_s = 200\nalarm_to_s = 200\n'
+        '[dispatch]\nstages = [["HLF"]]\n[simulation]\nhorizon_s = 300\n')))
+    incident = plan_incidents(loaded)[0]
+    trips = {layout: execute_run(RunSpec(loaded, incident, 1, "none", layout)).trips[0] for layout in loaded.layouts()}
+    assert trips["old"]["station"] == "Old station" and trips["both"]["station"] == "New station"
+    assert trips["both"]["driving_s"] < trips["old"]["driving_s"]
+
+
+def test_unknown_layout_names_file_and_field(tmp_path: Path) -> None:
+    path = write_experiment(tmp_path, REPO / "networks" / "mannheim-city", 'layouts = ["tomorrow"]\nstrategies = ["none"]\nseeds = [1]\n')
+    with pytest.raises(UserError, match=r"test.toml: field 'layouts': unknown station layout 'tomorrow'"):
+        load_experiment(path)
+
+
+def test_layout_naming_an_unknown_station_is_refused(tmp_path: Path) -> None:
+    scenario = tmp_path / "scenario"
+    scenario.mkdir()
+    (scenario / "net.xml").write_text("<net/>")
+    (scenario / "scenario.toml").write_text(
+        'name = "x"\nnetwork = "net.xml"\nincident_edges = ["e"]\n[demand]\npeak = { period_s = 1.0 }\n'
+        '[station_layouts]\ntoday = ["Nowhere"]\n[[stations]]\nname = "Somewhere"\nedge = "e"\n')
+    path = write_experiment(tmp_path, scenario, 'strategies = ["none"]\nseeds = [1]\n')
+    with pytest.raises(UserError, match=r"station_layouts.today: unknown station 'Nowhere'"):
+        load_experiment(path)
+
+
+@pytest.mark.sumo
+def test_random_trips_leave_nothing_in_the_working_folder(town: tuple[Path, object], tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "cache"))  # an empty cache: the tool really runs
+    (tmp_path / "cache").mkdir()
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    trips = random_trips(town[1].net_file, 5.0, 5.0, 300.0, 7)  # type: ignore[attr-defined]
+    assert trips.is_file() and os.listdir(work) == []
+
+
+def test_mannheim_stations_experiment_reaches_every_incident_edge_from_every_layout() -> None:
+    from signalprio.dispatch import TravelTimes
+    from signalprio.run import validate_edges
+    from signalprio.sumo.network import load_network
+
+    loaded = load_experiment(REPO / "experiments" / "mannheim-stations.toml")
+    validate_edges(loaded)
+    scenario = loaded.scenario
+    assert [len(scenario.layout_stations(layout)) for layout in loaded.layouts()] == [3, 6]
+    travel = TravelTimes(load_network(scenario.network_path()))
+    for layout in loaded.layouts():
+        stations = scenario.layout_stations(layout)
+        for edge in scenario.incident_edges:
+            assert min(travel.seconds(s.edge, edge) for s in stations) < 900, (layout, edge)
+    assert {i.district for i in plan_incidents(loaded)} == set(scenario.districts)
