@@ -177,7 +177,7 @@ def execute_run(spec: RunSpec) -> RunResult:
         session = SumoSession(exp.simulation.backend, network, args, exp.simulation.step_s)
         session.start()
         try:
-            slots = _dispatch(session, dispatches, fleet)
+            slots = _dispatch(session, dispatches, fleet, incident.alarm_s)
             controller = make_controller(exp.strategy(spec.strategy).parameters(exp.preemption), network, rules)
             recorders = {slot.id: EngineRecorder(slot.id, incident.alarm_s) for slot in slots}
             while session.time < end - 1e-9:
@@ -217,14 +217,15 @@ def execute_run(spec: RunSpec) -> RunResult:
     return result
 
 
-def _dispatch(session: SumoSession, dispatches: tuple[Dispatch, ...], fleet: dict[str, VehicleType]) -> list[EngineSlot]:
-    """Insert every dispatched vehicle (numbered within its unit) on its route."""
+def _dispatch(session: SumoSession, dispatches: tuple[Dispatch, ...], fleet: dict[str, VehicleType],
+              alarm_s: float) -> list[EngineSlot]:
+    """Insert every dispatched vehicle (numbered within its unit) on its route, known from the alarm."""
     slots = []
     for number, d in enumerate(dispatches, start=1):
         vehicle_type = fleet[d.vehicle_type]
         slot = EngineSlot(id=f"{d.unit}_{number}_{vehicle_type.id}", unit=d.unit, vehicle_type=vehicle_type,
                           importance=d.importance)
         route = list(d.route) or session.find_route(d.origin_edge, d.destination_edge, vehicle_type)
-        session.add_engine(slot, route, d.depart_s, d.depart_pos_m, d.arrival_pos_m)
+        session.add_engine(slot, route, d.depart_s, d.depart_pos_m, d.arrival_pos_m, alarm_s)
         slots.append(slot)
     return slots

@@ -22,7 +22,7 @@ TOWN = RoadNetworkSpec(
             Place("north", 0, 900), Place("south", 0, -900)),
     roads=(Road("Main Street", ("west", "centre", "east"), signal_spacing_m=400),
            Road("Bridge Road", ("south", "centre", "north"), signal_spacing_m=0)),
-    stations=(StationSite("old", "west", 0, 1), StationSite("new", "east", 0, 1)),
+    stations=(StationSite("old", "west", 0, 1), StationSite("new", "centre", 1, 1)),
     districts=(Place("Westend", -600, 0), Place("Eastend", 600, 0)),
 )
 
@@ -120,3 +120,21 @@ def test_mannheim_stations_experiment_reaches_every_incident_edge_from_every_lay
         for edge in scenario.incident_edges:
             assert min(travel.seconds(s.edge, edge) for s in stations) < 900, (layout, edge)
     assert {i.district for i in plan_incidents(loaded)} == set(scenario.districts)
+
+
+@pytest.mark.sumo
+def test_green_wave_clears_the_station_exit_signal_during_turnout(town: tuple[Path, object], tmp_path: Path) -> None:
+    """The unit is known from the alarm: its station's exit signal starts to change before it rolls out."""
+    scenario = _town_scenario(*town)
+    loaded = load_experiment(write_experiment(tmp_path, scenario, (
+        'layouts = ["both"]\nstrategies = ["green-wave"]\nseeds = [1]\n'
+        '[incidents]\ncount = 1\nalarm_from_s = 200\nalarm_to_s = 200\n'
+        '[dispatch]\nstages = [["HLF"]]\n[simulation]\nhorizon_s = 300\n'
+        '[preemption]\nmargin_s = 15\n')))  # green from 15 s before arrival: earlier than the engine can leave
+    result = execute_run(RunSpec(loaded, plan_incidents(loaded)[0], 1, "green-wave", "both"))
+    trip = result.trips[0]
+    assert trip["station"] == "New station" and result.violations == []
+    granted = [e for e in result.preemptions if e["signal_id"] == "centre" and e["event"] == "granted"]
+    assert granted and granted[0]["time"] <= trip["departed_s"] - 5
+    exit_signal = next(row for row in result.signals if row["signal_id"] == "centre")
+    assert exit_signal["time_lost_s"] < 6.0  # accelerating from the station only: it never waits

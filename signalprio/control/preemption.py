@@ -175,10 +175,10 @@ class Preemption:
     def _approaches(self, obs: Observation) -> dict[str, dict[str, Approach]]:
         p = self.parameters
         out: dict[str, dict[str, Approach]] = {}
-        for engine in obs.engines:
+        for engine in (*obs.engines, *obs.waiting):
             previous: SignalAhead | None = None
             for ahead in engine.signals_ahead:
-                eta = travel_time(ahead.distance_m, engine.speed, engine.desired_speed, engine.accel)
+                eta = engine.ready_in_s + travel_time(ahead.distance_m, engine.speed, engine.desired_speed, engine.accel)
                 if eta > p.look_ahead_s:
                     break
                 if ahead.signal_id in self._network.signals:

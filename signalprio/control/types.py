@@ -27,6 +27,7 @@ class EngineView:
     odometer_m: float = 0.0
     time_loss_s: float = 0.0  # SUMO's accumulated time loss against the free speed
     importance: int = 10  # SAE J2735 importance level (1-14): arbitration between units
+    ready_in_s: float = 0.0  # seconds until it leaves the station (turnout); 0 once on the road
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,9 @@ class Observation:
     signals: dict[str, SignalView]
     vehicles: dict[str, int] = field(default_factory=dict)  # edge id -> vehicles on it (engines' route edges)
     mean_speed: dict[str, float] = field(default_factory=dict)  # edge id -> their mean speed (m/s)
+    # Alarmed engines still in the station: a dispatch-linked system knows them and their route
+    # from the alarm, so the station's exit signal can be green when they roll out.
+    waiting: tuple[EngineView, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ string); conflicts come from the junction's own foe matrix, not from any control
 
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,6 +52,19 @@ class Network:
     edge_lanes: dict[str, int]
     edge_speeds: dict[str, float]
     successors: dict[str, frozenset[str]]  # edge -> edges reachable through a connection
+
+    @functools.cached_property
+    def _signal_links(self) -> dict[tuple[str, str], tuple[str, int]]:
+        out: dict[tuple[str, str], tuple[str, int]] = {}
+        for signal in self.signals.values():
+            for link in signal.links:
+                edges = (link.from_lane.rsplit("_", 1)[0], link.to_lane.rsplit("_", 1)[0])
+                out.setdefault(edges, (signal.id, link.index))
+        return out
+
+    def signal_link(self, edge: str, following: str) -> tuple[str, int] | None:
+        """The signal and link index controlling the turn from `edge` into `following` (first lane's)."""
+        return self._signal_links.get((edge, following))
 
 
 def _program(tls: sumolib.net.TLS, tls_id: str) -> SignalProgram:

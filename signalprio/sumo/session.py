@@ -49,6 +49,9 @@ class EngineSlot:
     importance: int = 10
     route: tuple[str, ...] = ()
     depart_s: float | None = None
+    alarm_s: float | None = None  # from here until it departs, the engine waits in the station
+    depart_pos_m: float = 0.0
+    route_signals: tuple[SignalAhead, ...] = ()  # from the station, known before it moves
     active: bool = False
     arrived_at: float | None = None
     departed_at: float | None = None
@@ -102,9 +105,12 @@ class SumoSession:
             raise UserError(f"{self.network.path}: no route from edge '{from_edge}' to '{to_edge}'")
         return list(route.edges)
 
-    def add_engine(self, slot: EngineSlot, edges: list[str], depart: float, depart_pos: float, arrival_pos: float) -> None:
+    def add_engine(self, slot: EngineSlot, edges: list[str], depart: float, depart_pos: float, arrival_pos: float,
+                   alarm: float | None = None) -> None:
+        """Insert an engine leaving at `depart`; from `alarm` on, it is observed waiting in the station."""
         route_id = f"route_{slot.id}"
-        slot.route, slot.depart_s = tuple(edges), depart
+        slot.route, slot.depart_s, slot.alarm_s, slot.depart_pos_m = tuple(edges), depart, alarm, depart_pos
+        slot.route_signals = route_signals(self.network, slot.route, depart_pos)
         try:
             self._api.route.add(route_id, edges)
             self._api.vehicle.add(slot.id, route_id, typeID=slot.vehicle_type.sumo_id(), depart=f"{depart:.2f}",
@@ -113,6 +119,8 @@ class SumoSession:
         except Exception as error:  # libsumo and traci raise their own TraCIException types
             raise UserError(f"{self.network.path}: engine route {' '.join(edges)} cannot be driven: {error}") from None
         self.engines[slot.id] = slot
+        if alarm is not None:
+            self._subscribe_route(slot, [ahead.signal_id for ahead in slot.route_signals])
 
     def step(self) -> None:
         self._api.simulationStep()
@@ -140,11 +148,16 @@ class SumoSession:
         self._track_vehicles()
 
     def active_engines(self) -> bool:
-        return any(slot.active for slot in self.engines.values())
+        """Whether an engine is on the road or alarmed and waiting in its station."""
+        return any(slot.active or self._waiting(slot) for slot in self.engines.values())
+
+    def _waiting(self, slot: EngineSlot) -> bool:
+        return slot.departed_at is None and slot.alarm_s is not None and slot.alarm_s <= self.time
 
     def next_departure(self) -> float:
-        """Earliest planned departure of an engine not yet on the road (infinity when none is left)."""
-        waiting = [slot.depart_s for slot in self.engines.values() if slot.departed_at is None and slot.depart_s is not None]
+        """Earliest alarm or planned departure of an engine not yet on the road (infinity when none is left)."""
+        waiting = [slot.depart_s if slot.alarm_s is None else slot.alarm_s for slot in self.engines.values()
+                   if slot.departed_at is None and slot.depart_s is not None]
         return min(waiting, default=float("inf"))
 
     def save_state(self, path: Path) -> Path:
@@ -154,14 +167,7 @@ class SumoSession:
     def _engine_departed(self, slot: EngineSlot) -> None:
         slot.active, slot.departed_at = True, self.time
         self._api.vehicle.subscribe(slot.id, list(_ENGINE_VARS))
-        for signal_id, _, _, _ in self._api.vehicle.getNextTLS(slot.id):
-            if signal_id in self.network.signals and signal_id not in self._signals:
-                self._signals.add(signal_id)
-                self._api.trafficlight.subscribe(signal_id, list(_SIGNAL_VARS))
-        for edge in slot.route:
-            if edge not in self._edges:
-                self._edges.add(edge)
-                self._api.edge.subscribe(edge, [tc.LAST_STEP_VEHICLE_NUMBER, tc.LAST_STEP_MEAN_SPEED])
+        self._subscribe_route(slot, [signal_id for signal_id, _, _, _ in self._api.vehicle.getNextTLS(slot.id)])
 
     def _signals_ahead(self, slot: EngineSlot, route_index: int) -> tuple[SignalAhead, ...]:
         """Signals on the remaining route, each with the route edges up to its stop line."""
@@ -193,6 +199,7 @@ class SumoSession:
                 signals_ahead=ahead, lane_position_m=values[tc.VAR_LANEPOSITION], odometer_m=values[tc.VAR_DISTANCE],
                 time_loss_s=values[tc.VAR_TIMELOSS], importance=slot.importance,
             ))
+        waiting = tuple(self._waiting_view(slot) for slot in self.engines.values() if self._waiting(slot))
         signals = {}
         for signal_id in self._signals:
             values = api.trafficlight.getSubscriptionResults(signal_id)
@@ -202,7 +209,26 @@ class SumoSession:
         edges = {edge: api.edge.getSubscriptionResults(edge) for edge in self._edges}
         vehicles = {edge: values[tc.LAST_STEP_VEHICLE_NUMBER] for edge, values in edges.items()}
         mean_speed = {edge: values[tc.LAST_STEP_MEAN_SPEED] for edge, values in edges.items()}
-        return Observation(self.time, self.step_s, tuple(engines), signals, vehicles, mean_speed)
+        return Observation(self.time, self.step_s, tuple(engines), signals, vehicles, mean_speed, waiting)
+
+    def _waiting_view(self, slot: EngineSlot) -> EngineView:
+        """An engine in its station: standing at its departure position, leaving at its departure time."""
+        lane_speed = self.network.edge_speeds.get(slot.route[0], slot.vehicle_type.max_speed)
+        return EngineView(id=slot.id, unit=slot.unit, speed=0.0, desired_speed=slot.vehicle_type.desired_speed(lane_speed),
+                          accel=slot.vehicle_type.accel_mps2, signals_ahead=slot.route_signals,
+                          lane_position_m=slot.depart_pos_m, importance=slot.importance,
+                          ready_in_s=max(0.0, (slot.depart_s or self.time) - self.time))
+
+    def _subscribe_route(self, slot: EngineSlot, signal_ids: list[str]) -> None:
+        """Subscribe to the signals on an engine's route and to its route edges (queues ahead)."""
+        for signal_id in signal_ids:
+            if signal_id in self.network.signals and signal_id not in self._signals:
+                self._signals.add(signal_id)
+                self._api.trafficlight.subscribe(signal_id, list(_SIGNAL_VARS))
+        for edge in slot.route:
+            if edge not in self._edges:
+                self._edges.add(edge)
+                self._api.edge.subscribe(edge, [tc.LAST_STEP_VEHICLE_NUMBER, tc.LAST_STEP_MEAN_SPEED])
 
     def apply(self, commands: list[Command]) -> None:
         light = self._api.trafficlight
@@ -215,6 +241,19 @@ class SumoSession:
                 light.setPhaseDuration(command.signal_id, command.remaining_s)
             elif isinstance(command, AdjustPhase):
                 light.setPhaseDuration(command.signal_id, command.remaining_s)
+
+
+def route_signals(network: Network, route: tuple[str, ...], depart_pos: float) -> tuple[SignalAhead, ...]:
+    """Signals along a route from the network alone (for engines not yet on the road), with the
+    distance from `depart_pos` to each stop line; junction interiors are not counted."""
+    out, distance, start = [], -depart_pos, 0
+    for index, (edge, following) in enumerate(zip(route, route[1:])):
+        distance += network.edge_lengths.get(edge, 0.0)
+        link = network.signal_link(edge, following)
+        if link is not None:
+            out.append(SignalAhead(link[0], link[1], max(0.0, distance), route[start:index + 1]))
+            start = index + 1
+    return tuple(out)
 
 
 def _free_port() -> int:
