@@ -192,7 +192,8 @@ def _print_summary(summary: pd.DataFrame, compliance: pd.DataFrame, exp: Experim
         pct = getattr(row, "other_delay_change_pct", float("nan"))
         saved = getattr(row, "saved_per_signal_s", float("nan"))
         rate = stage_rate["rate"].get((row.layout, row.strategy), float("nan")) if len(stage_rate) else float("nan")
-        table.add_row(*([str(row.layout)] if layouts else []), str(row.strategy), str(row.trips), _minutes(row.driving_median_s), _minutes(row.driving_p90_s),
+        table.add_row(*([str(row.layout)] if layouts else []), str(row.strategy), str(row.trips),
+                      _minutes(row.driving_median_s), _minutes(row.driving_p90_s),
                       "-" if rate != rate else f"{100 * rate:.0f} %",
                       "baseline" if baseline else f"{saved:.1f} s",
                       "baseline" if baseline else f"{change:+.2f} veh·h ({pct:+.1f} %)",
@@ -336,7 +337,8 @@ def report(
     folder: Annotated[Path, typer.Argument(help="A results folder written by 'signalprio run'.")],
     lang: Annotated[str, typer.Option(help="Language of the labels: de or en.")] = "de",
     incident: Annotated[Optional[str], typer.Option(help="Incident for the time-space diagram (default: the median one).")] = None,
-    layout: Annotated[Optional[str], typer.Option(help="Station layout the detailed charts show (default: the first).")] = None,
+    layout: Annotated[Optional[str], typer.Option(
+        help="Station layout the detailed charts show (default: the first).")] = None,
 ) -> None:
     """Write a self-contained HTML report (charts as PNG and SVG, tables as CSV) from the result tables."""
     from signalprio.report import build_report

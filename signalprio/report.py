@@ -152,7 +152,8 @@ def build_report(folder: Path, lang: str = "de", incident: str | None = None, la
         stage = plan["stages"][0]
         fig, ax = plt.subplots(figsize=(8, 4.5))
         arms = stage1.groupby(["layout", "strategy"], sort=False)
-        for arm_layout, strategy in sorted(arms.groups, key=lambda arm: (layouts.index(arm[0]), _rank(arm[1], strategies))):
+        ordered = sorted(arms.groups, key=lambda arm: (layouts.index(arm[0]), _rank(arm[1], strategies)))
+        for arm_layout, strategy in ordered:
             frame = arms.get_group((arm_layout, strategy))
             times = np.sort(frame["arrival_s"].dropna().to_numpy() / 60)
             share = np.arange(1, len(times) + 1) / len(frame)

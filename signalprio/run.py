@@ -18,10 +18,10 @@ from signalprio.control.strategies import make_controller
 from signalprio.dispatch import Dispatch, TravelTimes, plan_dispatch
 from signalprio.errors import UserError
 from signalprio.experiment import Incident, LoadedExperiment
-from signalprio.scenario.scenario import ALL_STATIONS
 from signalprio.fleet import VehicleType, load_fleet, vtypes_additional
 from signalprio.measure import EngineRecorder, other_traffic_delay
 from signalprio.monitor import KINDS, check_record, read_switch_states
+from signalprio.scenario.scenario import ALL_STATIONS
 from signalprio.sumo.network import Network, load_network
 from signalprio.sumo.session import EngineSlot, SumoSession
 
@@ -140,8 +140,8 @@ def dispatches_for(loaded: LoadedExperiment, incident: Incident, layout: str) ->
     rng = np.random.default_rng([exp.incidents.seed, number])
     route = tuple(exp.engine.route or ())
     return plan_dispatch(incident.id, incident.edge, incident.position_m, incident.alarm_s, exp.dispatch.stages,
-                         loaded.scenario.layout_stations(layout), loaded.plan, travel, rng, exp.dispatch.departure_gap_s,
-                         exp.dispatch.turnout_sd_s, exp.engine.importance, route)
+                         loaded.scenario.layout_stations(layout), loaded.plan, travel, rng,
+                         exp.dispatch.departure_gap_s, exp.dispatch.turnout_sd_s, exp.engine.importance, route)
 
 
 @functools.lru_cache(maxsize=4)

@@ -76,7 +76,8 @@ def test_each_layout_dispatches_from_its_own_stations(town: tuple[Path, object],
 
 
 def test_unknown_layout_names_file_and_field(tmp_path: Path) -> None:
-    path = write_experiment(tmp_path, REPO / "networks" / "mannheim-city", 'layouts = ["tomorrow"]\nstrategies = ["none"]\nseeds = [1]\n')
+    path = write_experiment(tmp_path, REPO / "networks" / "mannheim-city",
+                            'layouts = ["tomorrow"]\nstrategies = ["none"]\nseeds = [1]\n')
     with pytest.raises(UserError, match=r"test.toml: field 'layouts': unknown station layout 'tomorrow'"):
         load_experiment(path)
 

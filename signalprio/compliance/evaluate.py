@@ -45,7 +45,8 @@ def incident_outcomes(runs: pd.DataFrame, plan: RequirementPlan) -> pd.DataFrame
             at = float(first["arrival_after_alarm_s"]) + offset if first is not None else float("nan")
             in_time = arrived[arrived["arrival_after_alarm_s"] + offset <= stage.time_limit_s]
             rows.append({
-                "plan": plan.name, "clock": plan.clock, "layout": layout, "strategy": strategy, "seed": seed, "incident": incident,
+                "plan": plan.name, "clock": plan.clock, "layout": layout, "strategy": strategy, "seed": seed,
+                "incident": incident,
                 "stage": stage.name, "stage_index": index, "time_limit_s": stage.time_limit_s,
                 "target_rate": stage.target_rate, "required_crew": need, "crew_in_time": int(in_time["crew"].sum()),
                 "met": bool(at <= stage.time_limit_s), "arrival_s": at,

@@ -178,7 +178,8 @@ class Preemption:
         for engine in (*obs.engines, *obs.waiting):
             previous: SignalAhead | None = None
             for ahead in engine.signals_ahead:
-                eta = engine.ready_in_s + travel_time(ahead.distance_m, engine.speed, engine.desired_speed, engine.accel)
+                drive = travel_time(ahead.distance_m, engine.speed, engine.desired_speed, engine.accel)
+                eta = engine.ready_in_s + drive
                 if eta > p.look_ahead_s:
                     break
                 if ahead.signal_id in self._network.signals:

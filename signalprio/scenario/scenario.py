@@ -72,8 +72,10 @@ class Scenario(BaseModel):
         names = {station.name for station in self.stations}
         for layout, members in self.station_layouts.items():
             unknown = [m for m in members if m not in names]
-            if unknown or not members:
-                raise ValueError(f"station_layouts.{layout}: {'no stations' if not members else 'unknown station ' + repr(unknown[0])}")
+            if not members:
+                raise ValueError(f"station_layouts.{layout}: no stations")
+            if unknown:
+                raise ValueError(f"station_layouts.{layout}: unknown station {unknown[0]!r}")
         return self
 
     def layout_stations(self, layout: str) -> list[Station]:

@@ -8,7 +8,6 @@ string); conflicts come from the junction's own foe matrix, not from any control
 from __future__ import annotations
 
 import functools
-
 from dataclasses import dataclass
 from pathlib import Path
 

@@ -214,8 +214,9 @@ class SumoSession:
     def _waiting_view(self, slot: EngineSlot) -> EngineView:
         """An engine in its station: standing at its departure position, leaving at its departure time."""
         lane_speed = self.network.edge_speeds.get(slot.route[0], slot.vehicle_type.max_speed)
-        return EngineView(id=slot.id, unit=slot.unit, speed=0.0, desired_speed=slot.vehicle_type.desired_speed(lane_speed),
-                          accel=slot.vehicle_type.accel_mps2, signals_ahead=slot.route_signals,
+        return EngineView(id=slot.id, unit=slot.unit, speed=0.0,
+                          desired_speed=slot.vehicle_type.desired_speed(lane_speed), accel=slot.vehicle_type.accel_mps2,
+                          signals_ahead=slot.route_signals,
                           lane_position_m=slot.depart_pos_m, importance=slot.importance,
                           ready_in_s=max(0.0, (slot.depart_s or self.time) - self.time))
 
