@@ -34,24 +34,27 @@ class ExperimentResult:
     loaded: LoadedExperiment
     frames: dict[str, pd.DataFrame]
 
-    def _trips(self, strategy: str | None) -> pd.DataFrame:
+    def _trips(self, strategy: str | None, layout: str | None = None) -> pd.DataFrame:
         runs = self.frames["runs"]
+        runs = runs if layout is None else runs[runs["layout"] == layout]
         return runs if strategy is None else runs[runs["strategy"] == strategy]
 
     def assert_no_monitor_violation(self) -> None:
         violations = self.frames["violations"]
         assert violations.empty, f"conflict monitor: {len(violations)} violations, first: {violations.iloc[0].to_dict()}"
 
-    def assert_arrives_within(self, seconds: float, strategy: str | None = None) -> None:
-        """Every vehicle arrives within `seconds` of the alarm."""
-        trips = self._trips(strategy)
+    def assert_arrives_within(self, seconds: float, strategy: str | None = None, layout: str | None = None) -> None:
+        """Every vehicle (of `strategy` and station `layout`, default all) arrives within `seconds` of the alarm."""
+        trips = self._trips(strategy, layout)
         late = trips[~trips["arrived"] | (trips["arrival_after_alarm_s"] > seconds)]
         assert late.empty, (f"{len(late)} of {len(trips)} vehicles later than {seconds:g} s after the alarm, e.g. "
                             f"{late.iloc[0][['strategy', 'incident', 'vehicle', 'arrival_after_alarm_s']].to_dict()}")
 
-    def assert_rate_at_least(self, rate: float, strategy: str, stage: str | None = None) -> None:
-        """The first plan's Erreichungsgrad (of `stage`, default the first) is at least `rate`."""
-        outcomes = incident_outcomes(self._trips(strategy), self.loaded.plan)
+    def assert_rate_at_least(self, rate: float, strategy: str, stage: str | None = None,
+                             layout: str | None = None) -> None:
+        """The first plan's Erreichungsgrad (of `stage`, default the first; over every station layout unless
+        `layout` names one) is at least `rate`."""
+        outcomes = incident_outcomes(self._trips(strategy, layout), self.loaded.plan)
         stage = stage or self.loaded.plan.stages[0].name
         chosen = outcomes[outcomes["stage"] == stage]
         assert len(chosen), f"{self.loaded.plan.name} {stage}: nothing evaluated for '{strategy}'"

@@ -139,3 +139,14 @@ def test_green_wave_clears_the_station_exit_signal_during_turnout(town: tuple[Pa
     assert granted and granted[0]["time"] <= trip["departed_s"] - 5
     exit_signal = next(row for row in result.signals if row["signal_id"] == "centre")
     assert exit_signal["time_lost_s"] < 6.0  # accelerating from the station only: it never waits
+
+
+def test_regression_check_refuses_several_layouts(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from signalprio.cli import app
+
+    done = CliRunner().invoke(app, ["regress", str(REPO / "experiments" / "mannheim-stations.toml"),
+                                    "--baseline", str(tmp_path / "base.json"), "--update"])
+    assert done.exit_code == 2 and "field 'layouts': a regression check runs one station layout" in done.output
+    assert not (tmp_path / "base.json").exists()
