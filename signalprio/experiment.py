@@ -95,6 +95,7 @@ class PreemptionSettings(_Strict):
 
     min_green_s: float = Field(_P.min_green_s, ge=0)
     max_presence_s: float = Field(_P.max_presence_s, gt=0)
+    reservice_after_s: float = Field(_P.reservice_after_s, ge=0)
     saturation_flow_veh_h: float = Field(_P.saturation_flow_veh_h, gt=0)
     start_up_lost_s: float = Field(_P.start_up_lost_s, ge=0)
     margin_s: float = Field(_P.margin_s, ge=0)

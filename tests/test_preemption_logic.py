@@ -139,3 +139,14 @@ def test_clock_is_seeded_afresh_after_steps_the_controller_did_not_see(network: 
     assert next_green is not None
     ctrl.decide(observe(network, next_green + 1, []))  # green again, after a red the controller never saw
     assert ctrl._controls["J1"].clock.links[THROUGH].green_since == next_green
+
+
+def test_unit_released_at_max_presence_is_served_again_after_the_reservice_interval(
+        network: Network, empty_arterial: Path) -> None:
+    """A unit held up elsewhere is not refused for good: the others get `reservice_after_s`, then it may preempt."""
+    ctrl = controller(network, empty_arterial, max_presence_s=30.0, reservice_after_s=40.0)
+    run(ctrl, network, 100, 150, lambda t: [engine("A", THROUGH, 200)])
+    grants = [e.time for e in ctrl.events if e.event == "granted"]
+    released = [e.time for e in ctrl.events if e.event == "max_presence"]
+    assert grants[:2] == [100, released[0] + 40.0]  # served again exactly when the interval ends, not before
+    assert all(later - earlier >= 30.0 + 40.0 for earlier, later in zip(grants, grants[1:]))

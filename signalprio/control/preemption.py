@@ -39,6 +39,7 @@ class PreemptionParameters:
     trigger: TriggerName = "green-wave"
     min_green_s: float = 5.0
     max_presence_s: float = 90.0
+    reservice_after_s: float = 60.0  # after a max-presence release, the others' guaranteed time before the unit again
     saturation_flow_veh_h: float = 1800.0
     start_up_lost_s: float = 2.0
     margin_s: float = 2.0
@@ -110,7 +111,7 @@ class _SignalControl:
     since: float = 0.0
     checkout_at: float = 0.0
     resume: ResumePlan | None = None
-    locked: set[str] = field(default_factory=set)
+    locked: dict[str, float] = field(default_factory=dict)  # unit -> until when it is not served here
     requests: dict[str, _RequestState] = field(default_factory=dict)
     last_phase: int = -1
 
@@ -224,7 +225,7 @@ class Preemption:
     def _step(self, c: _SignalControl, obs: Observation, view: SignalView, here: dict[str, Approach]) -> list[Command]:
         now = obs.time
         if c.mode in (Mode.PLAN, Mode.RECOVER):
-            best = self._best(c, here, exclude="")
+            best = self._best(c, here, exclude="", now=now)
             if best is not None and self._starts(c, obs, view, best):
                 return self._grant(c, obs, view, best)
             return self._recover(c, obs, view) if c.mode is Mode.RECOVER else []
@@ -236,17 +237,17 @@ class Preemption:
         if now - c.since > self.parameters.max_presence_s:
             self._event(now, c, "max_presence")
             self._message(now, c, c.unit, "SSM", "maxPresence")
-            c.locked.add(c.unit)
+            c.locked[c.unit] = now + self.parameters.reservice_after_s
             return self._after_service(c, obs, view, here)
-        challenger = self._best(c, here, exclude=c.unit)
+        challenger = self._best(c, here, exclude=c.unit, now=now)
         if (challenger is not None and challenger.importance > c.importance
                 and now - c.since >= self.parameters.lockout_s and self._starts(c, obs, view, challenger)):
             self._event(now, c, "displaced", challenger.importance)
             return self._grant(c, obs, view, challenger)
         return self._follow(c, now)
 
-    def _best(self, c: _SignalControl, here: dict[str, Approach], exclude: str) -> Approach | None:
-        waiting = [a for unit, a in here.items() if unit != exclude and unit not in c.locked]
+    def _best(self, c: _SignalControl, here: dict[str, Approach], exclude: str, now: float) -> Approach | None:
+        waiting = [a for unit, a in here.items() if unit != exclude and not _locked(c, unit, now)]
         return min(waiting, key=lambda a: (-a.importance, a.eta_s), default=None)
 
     def _starts(self, c: _SignalControl, obs: Observation, view: SignalView, a: Approach) -> bool:
@@ -301,7 +302,7 @@ class Preemption:
         now = obs.time
         self._event(now, c, "checkout")
         c.checkout_at = now
-        waiting = self._best(c, here, exclude=c.unit)
+        waiting = self._best(c, here, exclude=c.unit, now=now)
         if waiting is not None and self._starts(c, obs, view, waiting):
             return self._grant(c, obs, view, waiting)
         return self._begin_exit(c, obs)
@@ -414,7 +415,7 @@ class Preemption:
                 c.requests[unit] = _RequestState(self._next_request_id, arrival)
                 self._next_request_id += 1
                 self._message(now, c, unit, "SRM", "request", a)
-                status = ("rejected" if not c.supported else "reserviceLocked" if unit in c.locked
+                status = ("rejected" if not c.supported else "reserviceLocked" if _locked(c, unit, now)
                           else "processing")
                 self._message(now, c, unit, "SSM", status, a)
                 continue
@@ -427,6 +428,11 @@ class Preemption:
         for unit in [u for u in c.requests if u not in here]:
             self._message(now, c, unit, "SRM", "cancel")
             del c.requests[unit]
+
+
+def _locked(c: _SignalControl, unit: str, now: float) -> bool:
+    """Released at max presence less than `reservice_after_s` ago: the other movements come first."""
+    return now < c.locked.get(unit, float("-inf"))
 
 
 def _major(state: str) -> bool:
