@@ -72,3 +72,15 @@ def test_actuated_intergreen_is_that_of_the_shortest_sequence() -> None:
     ))
     rules = SafetyRules.derive(program, frozenset({(0, 1), (1, 0)}), min_green_s=5)
     assert rules.intergreen_s[(0, 1)] == 3 + 5 + 3
+
+
+def test_permissive_green_serves_an_engine_only_where_the_link_is_never_protected() -> None:
+    """Link 1 turns left: permissive ('g') in the main phase, protected ('G') in its own phase."""
+    program = SignalProgram("J", "plan", "static", 0.0, (
+        Phase("GgrG", 30, "main, permissive left"), Phase("yyry", 3), Phase("rGrr", 8, "protected left"),
+        Phase("ryrr", 3), Phase("rrGr", 20, "side"), Phase("rryr", 3)))
+    assert program.serves("GgrG", 0) and not program.serves("GgrG", 1)  # the left turn would wait for gaps
+    assert program.serves("rGrr", 1)
+    assert program.next_green_start(1, 0.0) == 33.0  # the protected phase, not the permissive one
+    side_only = SignalProgram("K", "plan", "static", 0.0, (Phase("Gg", 30), Phase("yy", 3), Phase("rr", 30)))
+    assert side_only.serves("Gg", 1)  # never protected: permissive is all the program offers

@@ -263,7 +263,7 @@ class Preemption:
 
     def _target(self, c: _SignalControl, link: int) -> str:
         """Keep what is shown if it already serves the link; else the plan phase that serves it best."""
-        if is_green(c.clock.state[link]):
+        if c.program.serves(c.clock.state, link):
             return c.clock.state
         return c.program.phases[c.program.green_phase_for(frozenset({link}))].state
 

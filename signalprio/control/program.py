@@ -122,12 +122,22 @@ class SignalProgram:
         return float("-inf")  # green in every phase
 
     def next_green_start(self, link: int, time: float) -> float | None:
-        """Start of the link's next plan green after `time` (None if never green)."""
+        """Start of the next plan phase that serves the link (see `serves`) after `time` (None if never)."""
         for index, start, _ in self.windows(time, 2 * self.cycle)[1:]:
             previous = self.phases[(index - 1) % len(self.phases)]
-            if is_green(self.phases[index].state[link]) and not is_green(previous.state[link]):
+            if self.serves(self.phases[index].state, link) and not self.serves(previous.state, link):
                 return start
         return None
+
+    def serves(self, state: str, link: int) -> bool:
+        """Whether `state` lets an engine through on `link` without yielding: a protected green ('G'), or a
+        permissive one ('g') where the program never protects the link. A left turn on 'g' waits for gaps
+        in the oncoming stream, which a held green never gives."""
+        return state[link] == "G" or (is_green(state[link]) and link not in self._protected)
+
+    @functools.cached_property
+    def _protected(self) -> frozenset[int]:
+        return frozenset(link for link in range(self.link_count) if any(p.state[link] == "G" for p in self.phases))
 
     @functools.cached_property
     def timing(self) -> tuple[LinkTiming, ...]:

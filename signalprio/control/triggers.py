@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from signalprio.control.program import SignalProgram, is_green
+from signalprio.control.program import SignalProgram
 from signalprio.control.types import SignalView
 
 TriggerName = Literal["local", "eta", "green-wave"]
@@ -68,7 +68,7 @@ class GreenWaveTrigger:
     def starts(self, now: float, step: float, c: Candidate, view: SignalView, program: SignalProgram,
                min_return_s: float) -> bool:
         green_from = now + c.eta_s - c.lead_s  # the unit's link must be green from here on
-        if is_green(view.state[c.link]):
+        if program.serves(view.state, c.link):
             # extend the running green only when it is about to end and the signal could not
             # serve the other movements and come back in time
             return view.next_switch <= now + step and min_return_s + c.lead_s >= c.eta_s
