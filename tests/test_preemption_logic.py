@@ -150,3 +150,19 @@ def test_unit_released_at_max_presence_is_served_again_after_the_reservice_inter
     released = [e.time for e in ctrl.events if e.event == "max_presence"]
     assert grants[:2] == [100, released[0] + 40.0]  # served again exactly when the interval ends, not before
     assert all(later - earlier >= 30.0 + 40.0 for earlier, later in zip(grants, grants[1:]))
+
+
+def test_hold_serves_the_engines_whole_approach_and_stops_what_conflicts(network: Network, empty_arterial: Path) -> None:
+    """The held state gives green to every protected movement of the engine's approach (the queue in front of
+    it must move) and red to every link in conflict with them; it never shows conflicting greens."""
+    ctrl = controller(network, empty_arterial)
+    states = run(ctrl, network, 100, 40,
+                 lambda t: [engine("A", THROUGH, max(300 - 10 * (t - 100), 5))] if t < 130 else [])
+    signal = network.signals["J1"]
+    edge = signal.approach_edge(THROUGH)
+    approach = {link.index for link in signal.links if signal.approach_edge(link.index) == edge
+                and link.index in signal.program.protected_links}
+    held = next(s for s in states if all(s[i] == "G" for i in approach))
+    assert all(held[i] == "r" for i in range(len(held)) if any((i, a) in signal.foes for a in approach))
+    # foes green together only as the program itself shows them (a permissive turn beside a protected stream)
+    assert all((i, j) in signal.program.compatible for i, j in signal.foes if held[i] in "Gg" and held[j] in "Gg")

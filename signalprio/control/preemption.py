@@ -262,10 +262,24 @@ class Preemption:
         return 2 * clearance + c.rules.min_green_s
 
     def _target(self, c: _SignalControl, link: int) -> str:
-        """Keep what is shown if it already serves the link; else the plan phase that serves it best."""
-        if c.program.serves(c.clock.state, link):
-            return c.clock.state
-        return c.program.phases[c.program.green_phase_for(frozenset({link}))].state
+        """Keep what is shown if it serves the engine and the lanes in front of it; else the plan phase that
+        serves the engine best, with every protected movement of the engine's approach green and whatever
+        conflicts with them red.
+
+        The lanes in front matter because the engine reaches its own lane (a left-turn pocket, say) only
+        once the queue ahead of it has moved: a protected left-turn phase alone would hold that queue.
+        """
+        shown, signal, program = c.clock.state, c.signal, c.program
+        edge = signal.approach_edge(link)
+        approach = {other.index for other in signal.links
+                    if signal.approach_edge(other.index) == edge and (other.index == link or (
+                        other.index in program.protected_links and (other.index, link) not in signal.foes))}
+        if all(program.serves(shown, i) for i in approach):
+            return shown
+        base = program.phases[program.green_phase_for(frozenset({link}))].state
+        return "".join("G" if i in approach
+                       else char if is_green(char) and not any((i, a) in signal.foes for a in approach) else "r"
+                       for i, char in enumerate(base))
 
     def _grant(self, c: _SignalControl, obs: Observation, view: SignalView, a: Approach) -> list[Command]:
         now = obs.time

@@ -133,10 +133,11 @@ class SignalProgram:
         """Whether `state` lets an engine through on `link` without yielding: a protected green ('G'), or a
         permissive one ('g') where the program never protects the link. A left turn on 'g' waits for gaps
         in the oncoming stream, which a held green never gives."""
-        return state[link] == "G" or (is_green(state[link]) and link not in self._protected)
+        return state[link] == "G" or (is_green(state[link]) and link not in self.protected_links)
 
     @functools.cached_property
-    def _protected(self) -> frozenset[int]:
+    def protected_links(self) -> frozenset[int]:
+        """Links some phase shows 'G'."""
         return frozenset(link for link in range(self.link_count) if any(p.state[link] == "G" for p in self.phases))
 
     @functools.cached_property

@@ -36,8 +36,12 @@ class Signal:
     foes: frozenset[tuple[int, int]]  # unordered pairs stored both ways
 
     def approach_edge(self, link_index: int) -> str:
-        """The edge whose stop line `link_index` starts at."""
-        return self.links[link_index].from_lane.rsplit("_", 1)[0]
+        """The edge whose stop line `link_index` starts at ('' for an index no connection uses)."""
+        return self._approach_edges.get(link_index, "")
+
+    @functools.cached_property
+    def _approach_edges(self) -> dict[int, str]:
+        return {link.index: link.from_lane.rsplit("_", 1)[0] for link in self.links}  # indices may have gaps
 
 
 @dataclass(frozen=True)
