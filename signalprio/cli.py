@@ -245,7 +245,7 @@ def _rate_table(table: Table, rows: pd.DataFrame, plan: RequirementPlan, change_
         if "rate_change" in rows.columns and row.rate_change == row.rate_change:
             change = (f"{100 * row.rate_change:+.0f} pt [{100 * row.rate_change_low:+.0f}, "
                       f"{100 * row.rate_change_high:+.0f}]")
-            p = f"{row.rate_change_p:.3f}"
+            p = f"{row.rate_change_p:.3f}" if row.rate_change_p >= 0.001 else "<0.001"
         table.add_row(label, *([str(row.layout)] if layouts else []), str(row.strategy), str(row.n),
                       f"{100 * row.rate:.0f} % [{100 * row.rate_low:.0f}, {100 * row.rate_high:.0f}]",
                       f"{100 * row.target_rate:.0f} %", change, p, _minutes(row.arrival_median_s))

@@ -129,8 +129,6 @@ def build_report(folder: Path, lang: str = "de", incident: str | None = None, la
     outcomes = frames["compliance_incidents"]
     outcomes = outcomes[outcomes["plan"] == plan["name"]] if len(outcomes) else outcomes
     context = f"{plan['name']}, {CLOCK[lang][plan['clock']]}, {t['load']}: {load}"
-    if len(layouts) > 1:
-        context += f"; {t['charts_for']}: {chosen}"
     named = [s["name"] for s in summary.get("parameters", {}).get("strategies", [])]  # type: ignore[union-attr]
     present = set(frames["runs"]["strategy"])
     strategies = [s for s in [BASELINE, *named] if s in present] or sorted(present)
@@ -165,6 +163,8 @@ def build_report(folder: Path, lang: str = "de", incident: str | None = None, la
         ax.set_title(f"{t['cumulative']}: {stage['name']}\n{context}", fontsize=10)
         ax.legend()
         charts.append(Chart("cumulative", t["cumulative"], _save(fig, out, "cumulative")))
+    if len(layouts) > 1:  # the curves above show every layout; the charts below one
+        context += f"\n{t['charts_for']}: {chosen}"
 
     components = frames.get("time_components", pd.DataFrame())
     components = components[(components["plan"] == plan["name"]) & (components["stage"] == (plan["stages"][0]["name"]
@@ -178,7 +178,8 @@ def build_report(folder: Path, lang: str = "de", incident: str | None = None, la
             ax.barh(components["strategy"], values, left=left, label=label)
             left += values
         ax.set(xlabel=t["time_min"])
-        ax.set_title(f"{t['components']}\n{context}, n = {len(stage1) // max(len(strategies), 1)}", fontsize=10)
+        first = outcomes[outcomes["stage_index"] == 0] if len(outcomes) else outcomes
+        ax.set_title(f"{t['components']}\n{context}, n = {len(first) // max(len(strategies), 1)}", fontsize=10)
         ax.legend(loc="lower right")
         charts.append(Chart("components", t["components"], _save(fig, out, "components")))
         tables["components"] = components[["strategy", "call_and_dispatch_s", "turnout_s", "driving_s"]].round(1)
@@ -190,11 +191,15 @@ def build_report(folder: Path, lang: str = "de", incident: str | None = None, la
         if not len(part):
             continue
         pivot = part.pivot_table(index="value", columns="strategy", values="rate", sort=False)
+        pivot = pivot[[s for s in strategies if s in pivot.columns]]
         counts = part.groupby("value", sort=False)["n"].max()
-        fig, ax = plt.subplots(figsize=(8, 3.8))
-        pivot.plot.bar(ax=ax, rot=0)
-        ax.set_xticks(range(len(pivot.index)), [f"{v}\n(n = {counts[v]})" for v in pivot.index])
-        ax.set(ylabel=t["rate"], ylim=(0, 1.05), xlabel="")
+        many = len(pivot.index) > 6  # e.g. a city's districts: slanted labels on a wider chart
+        fig, ax = plt.subplots(figsize=(max(8.0, 0.9 * len(pivot.index)), 4.6 if many else 3.8))
+        pivot.plot.bar(ax=ax, rot=30 if many else 0)
+        ax.set_xticks(range(len(pivot.index)), [f"{v}\n(n = {counts[v]})" for v in pivot.index],
+                      ha="right" if many else "center")
+        ax.set(ylabel=t["rate"], ylim=(0, 1.15), xlabel="")
+        ax.legend(ncols=len(pivot.columns), loc="upper right", fontsize=8)
         ax.set_title(f"{t[by]}\n{context}", fontsize=10)
         charts.append(Chart(by, t[by], _save(fig, out, by)))
         tables[by] = part[["strategy", "value", "n", "met", "rate", "rate_low", "rate_high"]].round(3)
