@@ -10,7 +10,7 @@ import pytest
 import sumolib
 
 from signalprio.errors import UserError
-from signalprio.experiment import load_experiment
+from signalprio.experiment import LoadedExperiment, load_experiment
 from signalprio.run import RunSpec, execute_run, plan_incidents
 from signalprio.scenario.demand import random_trips
 from signalprio.scenario.roads import Place, Road, RoadNetworkSpec, StationSite, build_road_network
@@ -62,13 +62,18 @@ def _town_scenario(folder: Path, built: object) -> Path:
     return folder
 
 
+def _town_experiment(town: tuple[Path, object], tmp_path: Path, layouts: str, strategy: str,
+                     extra: str = "") -> LoadedExperiment:
+    """One HLF to one incident at 200 s in the town, in the given layouts."""
+    body = (f'layouts = {layouts}\nstrategies = ["{strategy}"]\nseeds = [1]\n'
+            '[incidents]\ncount = 1\nalarm_from_s = 200\nalarm_to_s = 200\n'
+            f'[dispatch]\nstages = [["HLF"]]\n[simulation]\nhorizon_s = 300\n{extra}')
+    return load_experiment(write_experiment(tmp_path, _town_scenario(*town), body))
+
+
 @pytest.mark.sumo
 def test_each_layout_dispatches_from_its_own_stations(town: tuple[Path, object], tmp_path: Path) -> None:
-    scenario = _town_scenario(*town)
-    loaded = load_experiment(write_experiment(tmp_path, scenario, (
-        'layouts = ["old", "both"]\nstrategies = ["none"]\nseeds = [1]\n'
-        '[incidents]\ncount = 1\nalarm_from_s = 200\nalarm_to_s = 200\n'
-        '[dispatch]\nstages = [["HLF"]]\n[simulation]\nhorizon_s = 300\n')))
+    loaded = _town_experiment(town, tmp_path, '["old", "both"]', "none")
     incident = plan_incidents(loaded)[0]
     trips = {layout: execute_run(RunSpec(loaded, incident, 1, "none", layout)).trips[0] for layout in loaded.layouts()}
     assert trips["old"]["station"] == "Old station" and trips["both"]["station"] == "New station"
@@ -126,12 +131,8 @@ def test_mannheim_stations_experiment_reaches_every_incident_edge_from_every_lay
 @pytest.mark.sumo
 def test_green_wave_clears_the_station_exit_signal_during_turnout(town: tuple[Path, object], tmp_path: Path) -> None:
     """The unit is known from the alarm: its station's exit signal starts to change before it rolls out."""
-    scenario = _town_scenario(*town)
-    loaded = load_experiment(write_experiment(tmp_path, scenario, (
-        'layouts = ["both"]\nstrategies = ["green-wave"]\nseeds = [1]\n'
-        '[incidents]\ncount = 1\nalarm_from_s = 200\nalarm_to_s = 200\n'
-        '[dispatch]\nstages = [["HLF"]]\n[simulation]\nhorizon_s = 300\n'
-        '[preemption]\nmargin_s = 15\n')))  # green from 15 s before arrival: earlier than the engine can leave
+    # green from 15 s before arrival: earlier than the engine can leave
+    loaded = _town_experiment(town, tmp_path, '["both"]', "green-wave", "[preemption]\nmargin_s = 15\n")
     result = execute_run(RunSpec(loaded, plan_incidents(loaded)[0], 1, "green-wave", "both"))
     trip = result.trips[0]
     assert trip["station"] == "New station" and result.violations == []
