@@ -211,9 +211,10 @@ def _print_compliance(summary: pd.DataFrame, plan: RequirementPlan) -> None:
         return
     table = Table(title=f"Erreichungsgrad (achievement rate), {plan.name}: {plan.clock_label}", title_justify="left",
                   caption=("Rate: share of incidents in which the required Funktionen arrived within the limit, with "
-                           "95 % Wilson interval. Change: against 'none' (of the same station layout) on the same "
-                           "incidents and seeds, 95 % paired bootstrap interval and McNemar p. Arrival: median time on "
-                           "the plan's clock."),
+                           "95 % Wilson interval. Change: against 'none'"
+                           + (" of the same station layout" if rows["layout"].nunique() > 1 else "")
+                           + " on the same incidents and seeds, 95 % paired bootstrap interval and McNemar p. "
+                           "Arrival: median time on the plan's clock."),
                   caption_justify="left")
     _rate_table(table, rows, plan, "change vs none [95 % CI]")
 
