@@ -2,7 +2,8 @@
 
 Every chart is also written as PNG and SVG, every table as CSV. Labels in German (what
 Mannheim's fire service reads) or English. Each chart names the plan, its clock, n and the
-traffic load. Nothing here runs a simulation.
+traffic load. Nothing here runs a simulation. Needs the optional extra signalprio[report]
+(matplotlib); the CLI names it when it is missing.
 """
 
 from __future__ import annotations
@@ -10,18 +11,22 @@ from __future__ import annotations
 import html
 import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
-import matplotlib
+import matplotlib  # the optional extra 'report': imported first, so a missing one fails before anything is written
 
 matplotlib.use("Agg")  # files only, no screen
-matplotlib.rcParams["svg.hashsalt"] = "signalprio"  # stable ids: the same tables give the same SVG
-import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
-from signalprio.errors import UserError  # noqa: E402
+from signalprio.errors import UserError
+
+matplotlib.rcParams["svg.hashsalt"] = "signalprio"  # stable ids: the same tables give the same SVG
 
 BASELINE = "none"
 ARM_TABLES = frozenset({"compliance", "compliance_layouts"})  # shown for every layout
@@ -73,33 +78,29 @@ CLOCK = {"de": {"alarm": "Eintreffzeit nach Alarmierung", "call": "Hilfsfrist ab
          "en": {"alarm": "Eintreffzeit, from the alarm", "call": "Hilfsfrist, from the start of the call"}}
 
 
+
 @dataclass
 class Chart:
     key: str
     title: str
     svg: str
+    table: pd.DataFrame | None = None  # shown under the chart and written as CSV
 
 
-def _read(folder: Path) -> tuple[dict[str, pd.DataFrame], dict[str, object]]:
-    summary_file = folder / "summary.json"
-    if not summary_file.is_file():
-        raise UserError(f"{folder}: no summary.json here (run an experiment first)")
-    frames = {p.stem: pd.read_parquet(p) for p in folder.glob("*.parquet")}
-    for needed in ("runs", "compliance_incidents", "compliance", "signals", "trajectories", "signal_states"):
-        if needed not in frames:
-            raise UserError(f"{folder}: {needed}.parquet is missing (results of an older signalprio? run again)")
-    return frames, json.loads(summary_file.read_text())
+@dataclass(frozen=True)
+class Scope:
+    """What every chart shares, so each chart function needs nothing else."""
 
+    frames: dict[str, pd.DataFrame]  # the chosen layout's rows; the arm tables whole
+    plan: dict[str, Any]  # the first plan: the charts show its first stage
+    strategies: list[str]  # the baseline first, then the experiment's order
+    lang: str
+    context: str  # plan, clock and load (and layout): every chart's title names them
+    out: Path
 
-def _save(fig: plt.Figure, folder: Path, key: str) -> str:
-    fig.tight_layout()
-    fig.savefig(folder / f"{key}.png", dpi=120, metadata={"Software": None})
-    fig.savefig(folder / f"{key}.svg", metadata={"Date": None})
-    buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", metadata={"Date": None})
-    plt.close(fig)
-    text = buffer.getvalue()
-    return text[text.index("<svg"):]
+    @property
+    def t(self) -> dict[str, str]:
+        return TEXT[self.lang]
 
 
 def build_report(folder: Path, lang: str = "de", incident: str | None = None, layout: str | None = None) -> Path:
@@ -111,154 +112,278 @@ def build_report(folder: Path, lang: str = "de", incident: str | None = None, la
     if lang not in TEXT:
         raise UserError(f"--lang: '{lang}' is not one of {', '.join(TEXT)}")
     frames, summary = _read(folder)
-    t = TEXT[lang]
-    present = set(frames["runs"]["layout"])
-    named_layouts = summary.get("parameters", {}).get("layouts") or []  # type: ignore[union-attr]
-    layouts = [name for name in named_layouts if name in present] or sorted(present)
+    layouts = _layouts(frames["runs"], summary)
     chosen = layout or layouts[0]
     if chosen not in layouts:
         raise UserError(f"--layout: '{chosen}' is not in these results (have: {', '.join(layouts)})")
-    all_outcomes = frames["compliance_incidents"]
-    frames = {name: frame[frame["layout"] == chosen] if "layout" in frame.columns and name not in ARM_TABLES else frame
-              for name, frame in frames.items()}
     out = folder / "report"
     out.mkdir(exist_ok=True)
+    scope = _scope(frames, summary, chosen, lang, out)
+    tables = _headline_tables(scope)
+    charts = [_cumulative(frames["compliance_incidents"], layouts, scope)]
+    if len(layouts) > 1:  # the curves above show every layout; the charts below one
+        scope = replace(scope, context=f"{scope.context}\n{scope.t['charts_for']}: {chosen}")
+    charts += [_components(scope), _rates_by(scope, "band"), _rates_by(scope, "district"), _saved(scope),
+               _time_space(scope, incident), _cost(scope), _recovery(scope)]
+    tables["monitor"] = _monitor_table(scope)
+    return _write(scope, summary, tables, [chart for chart in charts if chart is not None])
+
+
+def _read(folder: Path) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
+    """Every result table and summary.json; one clear error for a folder that is not a (current) result."""
+    summary_file = folder / "summary.json"
+    if not summary_file.is_file():
+        raise UserError(f"{folder}: no summary.json here (run an experiment first)")
+    frames = {p.stem: pd.read_parquet(p) for p in folder.glob("*.parquet")}
+    for needed in ("runs", "compliance_incidents", "compliance", "signals", "trajectories", "signal_states"):
+        if needed not in frames:
+            raise UserError(f"{folder}: {needed}.parquet is missing (results of an older signalprio? run again)")
+    return frames, json.loads(summary_file.read_text())
+
+
+def _layouts(runs: pd.DataFrame, summary: dict[str, Any]) -> list[str]:
+    """The station layouts that have runs, in the experiment's order (sorted for results that name none)."""
+    present = set(runs["layout"])
+    named = summary.get("parameters", {}).get("layouts") or []
+    return [name for name in named if name in present] or sorted(present)
+
+
+def _scope(frames: dict[str, pd.DataFrame], summary: dict[str, Any], chosen: str, lang: str, out: Path) -> Scope:
+    """Narrow the tables to the chosen layout and pick the plan and strategies every chart shows."""
+    frames = {name: frame[frame["layout"] == chosen] if "layout" in frame.columns and name not in ARM_TABLES else frame
+              for name, frame in frames.items()}
     plans = summary.get("plans", [])
-    plan = plans[0] if plans else {"name": "?", "clock": "alarm", "stages": []}
-    load = str(summary.get("parameters", {}).get("load", "?"))  # type: ignore[union-attr]
-    outcomes = frames["compliance_incidents"]
-    outcomes = outcomes[outcomes["plan"] == plan["name"]] if len(outcomes) else outcomes
-    context = f"{plan['name']}, {CLOCK[lang][plan['clock']]}, {t['load']}: {load}"
-    named = [s["name"] for s in summary.get("parameters", {}).get("strategies", [])]  # type: ignore[union-attr]
+    plan: dict[str, Any] = plans[0] if plans else {"name": "?", "clock": "alarm", "stages": []}
+    load = str(summary.get("parameters", {}).get("load", "?"))
+    context = f"{plan['name']}, {CLOCK[lang][plan['clock']]}, {TEXT[lang]['load']}: {load}"
+    named = [s["name"] for s in summary.get("parameters", {}).get("strategies", [])]
     present = set(frames["runs"]["strategy"])
     strategies = [s for s in [BASELINE, *named] if s in present] or sorted(present)
-    strategies = list(dict.fromkeys(strategies))
-    charts: list[Chart] = []
-    tables: dict[str, pd.DataFrame] = {}
+    return Scope(frames, plan, list(dict.fromkeys(strategies)), lang, context, out)
 
-    headline = frames["compliance"]
+
+def _save(fig: Figure, folder: Path, key: str) -> str:
+    """Write the chart as PNG and SVG and return the SVG to embed (reproducible: no dates, fixed ids)."""
+    fig.tight_layout()
+    fig.savefig(folder / f"{key}.png", dpi=120, metadata={"Software": None})
+    fig.savefig(folder / f"{key}.svg", metadata={"Date": None})
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", metadata={"Date": None})
+    plt.close(fig)
+    text = buffer.getvalue()
+    return text[text.index("<svg"):]
+
+
+def _chart(scope: Scope, key: str, fig: Figure, table: pd.DataFrame | None = None) -> Chart:
+    """Save a finished figure; the chart's key names its files, its section and its title label."""
+    return Chart(key, scope.t[key], _save(fig, scope.out, key), table)
+
+
+def _headline_tables(scope: Scope) -> dict[str, pd.DataFrame]:
+    """The achievement rate per stage and strategy, and with several layouts the layouts compared (all layouts)."""
+    t, plan = scope.t, scope.plan
+    headline = scope.frames["compliance"]
     headline = headline[headline["plan"] == plan["name"]] if len(headline) else headline
-    tables["headline"] = _headline_table(headline, t)
-    arms = frames.get("compliance_layouts", pd.DataFrame())
+    tables = {"headline": _headline_table(headline, t)}
+    arms = scope.frames.get("compliance_layouts", pd.DataFrame())
     if len(arms):
         arms = arms[arms["plan"] == plan["name"]]
         tables["layouts"] = _headline_table(arms, t, t["col_reference"].format(reference=arms["reference"].iloc[0]))
+    return tables
 
-    all_outcomes = all_outcomes[all_outcomes["plan"] == plan["name"]] if len(all_outcomes) else all_outcomes
-    stage1 = all_outcomes[all_outcomes["stage_index"] == 0] if len(all_outcomes) else all_outcomes
-    if len(stage1):
-        stage = plan["stages"][0]
-        fig, ax = plt.subplots(figsize=(8, 4.5))
-        arms = stage1.groupby(["layout", "strategy"], sort=False)
-        ordered = sorted(arms.groups, key=lambda arm: (layouts.index(arm[0]), _rank(arm[1], strategies)))
-        for arm_layout, strategy in ordered:
-            frame = arms.get_group((arm_layout, strategy))
-            times = np.sort(frame["arrival_s"].dropna().to_numpy() / 60)
-            share = np.arange(1, len(times) + 1) / len(frame)
-            name = f"{arm_layout} / {strategy}" if len(layouts) > 1 else strategy
-            ax.step(times, share, where="post", label=f"{name} (n = {len(frame)})")
-        ax.axvline(stage["time_limit_s"] / 60, color="black", linestyle="--", label=t["limit"])
-        ax.axhline(stage["target_rate"], color="grey", linestyle=":", label=t["target"])
-        ax.set(xlabel=t["time_min"], ylabel=t["share"], ylim=(0, 1.02))
-        ax.set_title(f"{t['cumulative']}: {stage['name']}\n{context}", fontsize=10)
-        ax.legend()
-        charts.append(Chart("cumulative", t["cumulative"], _save(fig, out, "cumulative")))
-    if len(layouts) > 1:  # the curves above show every layout; the charts below one
-        context += f"\n{t['charts_for']}: {chosen}"
 
-    components = frames.get("time_components", pd.DataFrame())
-    components = components[(components["plan"] == plan["name"]) & (components["stage"] == (plan["stages"][0]["name"]
-                                                                                          if plan["stages"] else ""))] \
-        if len(components) else components
+def _cumulative(outcomes: pd.DataFrame, layouts: list[str], scope: Scope) -> Chart | None:
+    """Share of incidents reached by each minute in the first stage, per layout and strategy, against limit and target.
+
+    `outcomes` holds every layout: this is the one chart that compares them.
+    """
+    t, plan = scope.t, scope.plan
+    outcomes = outcomes[outcomes["plan"] == plan["name"]] if len(outcomes) else outcomes
+    stage1 = outcomes[outcomes["stage_index"] == 0] if len(outcomes) else outcomes
+    if not len(stage1):
+        return None
+    stage = plan["stages"][0]
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    arms = stage1.groupby(["layout", "strategy"], sort=False)
+    ordered = sorted(arms.groups, key=lambda arm: (layouts.index(arm[0]), _rank(arm[1], scope.strategies)))
+    for arm_layout, strategy in ordered:
+        frame = arms.get_group((arm_layout, strategy))
+        times = np.sort(frame["arrival_s"].dropna().to_numpy() / 60)
+        share = np.arange(1, len(times) + 1) / len(frame)
+        name = f"{arm_layout} / {strategy}" if len(layouts) > 1 else strategy
+        ax.step(times, share, where="post", label=f"{name} (n = {len(frame)})")
+    ax.axvline(stage["time_limit_s"] / 60, color="black", linestyle="--", label=t["limit"])
+    ax.axhline(stage["target_rate"], color="grey", linestyle=":", label=t["target"])
+    ax.set(xlabel=t["time_min"], ylabel=t["share"], ylim=(0, 1.02))
+    ax.set_title(f"{t['cumulative']}: {stage['name']}\n{scope.context}", fontsize=10)
+    ax.legend()
+    return _chart(scope, "cumulative", fig)
+
+
+def _components(scope: Scope) -> Chart | None:
+    """Call handling, turnout and driving per strategy: signal priority can only shorten the driving part."""
+    t, plan = scope.t, scope.plan
+    components = scope.frames.get("time_components", pd.DataFrame())
+    stage = plan["stages"][0]["name"] if plan["stages"] else ""
     if len(components):
-        fig, ax = plt.subplots(figsize=(8, 3.5))
-        left = np.zeros(len(components))
-        for column, label in (("call_and_dispatch_s", t["call"]), ("turnout_s", t["turnout"]), ("driving_s", t["driving"])):
-            values = components[column].fillna(0).to_numpy() / 60
-            ax.barh(components["strategy"], values, left=left, label=label)
-            left += values
-        ax.set(xlabel=t["time_min"])
-        first = outcomes[outcomes["stage_index"] == 0] if len(outcomes) else outcomes
-        ax.set_title(f"{t['components']}\n{context}, n = {len(first) // max(len(strategies), 1)}", fontsize=10)
-        ax.legend(loc="lower right")
-        charts.append(Chart("components", t["components"], _save(fig, out, "components")))
-        tables["components"] = components[["strategy", "call_and_dispatch_s", "turnout_s", "driving_s"]].round(1)
+        components = components[(components["plan"] == plan["name"]) & (components["stage"] == stage)]
+    if not len(components):
+        return None
+    fig, ax = plt.subplots(figsize=(8, 3.5))
+    left = np.zeros(len(components))
+    for column, label in (("call_and_dispatch_s", t["call"]), ("turnout_s", t["turnout"]), ("driving_s", t["driving"])):
+        values = components[column].fillna(0).to_numpy() / 60
+        ax.barh(components["strategy"], values, left=left, label=label)
+        left += values
+    ax.set(xlabel=t["time_min"])
+    outcomes = scope.frames["compliance_incidents"]
+    outcomes = outcomes[outcomes["plan"] == plan["name"]] if len(outcomes) else outcomes
+    first = outcomes[outcomes["stage_index"] == 0] if len(outcomes) else outcomes
+    ax.set_title(f"{t['components']}\n{scope.context}, n = {len(first) // max(len(scope.strategies), 1)}", fontsize=10)
+    ax.legend(loc="lower right")
+    return _chart(scope, "components", fig,
+                  components[["strategy", "call_and_dispatch_s", "turnout_s", "driving_s"]].round(1))
 
-    breakdown = frames.get("compliance_breakdown", pd.DataFrame())
-    for by in ("band", "district"):
-        part = breakdown[(breakdown["by"] == by) & (breakdown["plan"] == plan["name"])] if len(breakdown) else breakdown
-        part = part[part["stage"] == plan["stages"][0]["name"]] if len(part) and plan["stages"] else part
-        if not len(part):
-            continue
-        pivot = part.pivot_table(index="value", columns="strategy", values="rate", sort=False)
-        pivot = pivot[[s for s in strategies if s in pivot.columns]]
-        counts = part.groupby("value", sort=False)["n"].max()
-        many = len(pivot.index) > 6  # e.g. a city's districts: slanted labels on a wider chart
-        fig, ax = plt.subplots(figsize=(max(8.0, 0.9 * len(pivot.index)), 4.6 if many else 3.8))
-        pivot.plot.bar(ax=ax, rot=30 if many else 0)
-        ax.set_xticks(range(len(pivot.index)), [f"{v}\n(n = {counts[v]})" for v in pivot.index],
-                      ha="right" if many else "center")
-        ax.set(ylabel=t["rate"], ylim=(0, 1.15), xlabel="")
-        ax.legend(ncols=len(pivot.columns), loc="upper right", fontsize=8)
-        ax.set_title(f"{t[by]}\n{context}", fontsize=10)
-        charts.append(Chart(by, t[by], _save(fig, out, by)))
-        tables[by] = part[["strategy", "value", "n", "met", "rate", "rate_low", "rate_high"]].round(3)
 
-    signals = frames["signals"]
+def _rates_by(scope: Scope, by: str) -> Chart | None:
+    """Achievement rate per time band or district (`by`) and strategy: where the plan is missed, where priority helps.
+
+    One function for both charts: they differ only in the breakdown they show.
+    """
+    t, plan = scope.t, scope.plan
+    breakdown = scope.frames.get("compliance_breakdown", pd.DataFrame())
+    part = breakdown[(breakdown["by"] == by) & (breakdown["plan"] == plan["name"])] if len(breakdown) else breakdown
+    part = part[part["stage"] == plan["stages"][0]["name"]] if len(part) and plan["stages"] else part
+    if not len(part):
+        return None
+    pivot = part.pivot_table(index="value", columns="strategy", values="rate", sort=False)
+    pivot = pivot[[s for s in scope.strategies if s in pivot.columns]]
+    counts = part.groupby("value", sort=False)["n"].max()
+    many = len(pivot.index) > 6  # e.g. a city's districts: slanted labels on a wider chart
+    fig, ax = plt.subplots(figsize=(max(8.0, 0.9 * len(pivot.index)), 4.6 if many else 3.8))
+    pivot.plot.bar(ax=ax, rot=30 if many else 0)
+    ax.set_xticks(range(len(pivot.index)), [f"{v}\n(n = {counts[v]})" for v in pivot.index],
+                  ha="right" if many else "center")
+    ax.set(ylabel=t["rate"], ylim=(0, 1.15), xlabel="")
+    ax.legend(ncols=len(pivot.columns), loc="upper right", fontsize=8)
+    ax.set_title(f"{t[by]}\n{scope.context}", fontsize=10)
+    return _chart(scope, by, fig, part[["strategy", "value", "n", "met", "rate", "rate_low", "rate_high"]].round(3))
+
+
+def _saved(scope: Scope) -> Chart | None:
+    """Seconds each strategy saves at each signal against no priority: which intersections the priority pays off at."""
+    t, strategies = scope.t, scope.strategies
+    signals = scope.frames["signals"]
     lost = signals.groupby(["strategy", "signal_id"], sort=False).agg(order=("order", "median"),
                                                                       lost=("time_lost_s", "mean")).reset_index()
-    if BASELINE in strategies and len(lost):
-        base = lost[lost["strategy"] == BASELINE].set_index("signal_id")["lost"]
-        order = lost.groupby("signal_id")["order"].median().sort_values().index
-        fig, ax = plt.subplots(figsize=(8, 3.8))
-        others = [s for s in strategies if s != BASELINE]
-        width = 0.8 / max(len(others), 1)
-        rows = []
-        for k, strategy in enumerate(others):
-            mine = lost[lost["strategy"] == strategy].set_index("signal_id")["lost"]
-            saved = (base - mine).reindex(order)
-            ax.bar(np.arange(len(order)) + k * width, saved.to_numpy(), width, label=strategy)
-            rows += [{"strategy": strategy, "signal_id": sid, "seconds_saved": round(float(v), 1)} for sid, v in saved.items()]
-        ax.set_xticks(np.arange(len(order)) + width * (len(others) - 1) / 2, list(order), rotation=45)
-        ax.set(ylabel=t["seconds_saved"])
-        ax.set_title(f"{t['saved']}\n{context}, n = {signals['incident'].nunique()}", fontsize=10)
-        ax.legend()
-        charts.append(Chart("saved", t["saved"], _save(fig, out, "saved")))
-        tables["saved"] = pd.DataFrame(rows)
+    if BASELINE not in strategies or not len(lost):
+        return None
+    base = lost[lost["strategy"] == BASELINE].set_index("signal_id")["lost"]
+    order = lost.groupby("signal_id")["order"].median().sort_values().index
+    fig, ax = plt.subplots(figsize=(8, 3.8))
+    others = [s for s in strategies if s != BASELINE]
+    width = 0.8 / max(len(others), 1)
+    rows = []
+    for k, strategy in enumerate(others):
+        mine = lost[lost["strategy"] == strategy].set_index("signal_id")["lost"]
+        saved = (base - mine).reindex(order)
+        ax.bar(np.arange(len(order)) + k * width, saved.to_numpy(), width, label=strategy)
+        rows += [{"strategy": strategy, "signal_id": sid, "seconds_saved": round(float(v), 1)}
+                 for sid, v in saved.items()]
+    ax.set_xticks(np.arange(len(order)) + width * (len(others) - 1) / 2, list(order), rotation=45)
+    ax.set(ylabel=t["seconds_saved"])
+    ax.set_title(f"{t['saved']}\n{scope.context}, n = {signals['incident'].nunique()}", fontsize=10)
+    ax.legend()
+    return _chart(scope, "saved", fig, pd.DataFrame(rows))
 
-    charts.append(_time_space(frames, strategies, incident, out, t, context))
 
-    entries = frames.get("delay_by_entry", pd.DataFrame())
-    if BASELINE in strategies and len(entries):
-        per = entries.groupby(["strategy", "entry_edge"])["delay_s"].sum() / frames["runs"]["incident"].nunique()
-        change = (per.unstack(0).sub(per.unstack(0)[BASELINE], axis=0)).drop(columns=[BASELINE])
-        top = change.abs().max(axis=1).sort_values(ascending=False).index[:12]
-        fig, ax = plt.subplots(figsize=(8, 4))
-        change.loc[top].plot.barh(ax=ax)
-        ax.set(xlabel=t["delay_change"], ylabel="")
-        ax.set_title(f"{t['cost']}\n{context}, n = {frames['runs']['incident'].nunique()}", fontsize=10)
-        charts.append(Chart("cost", t["cost"], _save(fig, out, "cost")))
-        tables["cost"] = change.round(1).reset_index()
+def _time_space(scope: Scope, incident: str | None) -> Chart:
+    """The engine's trajectory through the corridor over each signal's state for its link, with and without priority."""
+    frames, strategies, t = scope.frames, scope.strategies, scope.t
+    runs = frames["runs"]
+    preempting = [s for s in strategies if s != BASELINE] or strategies
+    first = runs[runs["strategy"] == preempting[0]]
+    if incident is None:  # the median incident by the first vehicle's arrival
+        ordered = first.sort_values("arrival_after_alarm_s")
+        incident = str(ordered.iloc[len(ordered) // 2]["incident"])
+    if incident not in set(runs["incident"]):
+        raise UserError(f"--incident: '{incident}' is not in these results")
+    shown = [s for s in strategies if s in (BASELINE, preempting[0])]
+    fig, axes = plt.subplots(1, len(shown), figsize=(5 * len(shown), 5), sharey=True, squeeze=False)
+    for ax, strategy in zip(axes[0], shown, strict=True):
+        trip = runs[(runs["strategy"] == strategy) & (runs["incident"] == incident)].sort_values("vehicle").iloc[0]
+        seed, vehicle, alarm = trip["seed"], trip["vehicle"], trip["alarm_s"]
+        key = (frames["trajectories"]["strategy"] == strategy) & (frames["trajectories"]["incident"] == incident) & \
+              (frames["trajectories"]["seed"] == seed) & (frames["trajectories"]["vehicle"] == vehicle)
+        path = frames["trajectories"][key]
+        end = float(path["time_s"].max() - alarm) if len(path) else 600.0
+        signals = frames["signals"]
+        passes = signals[(signals["strategy"] == strategy) & (signals["incident"] == incident)
+                         & (signals["seed"] == seed) & (signals["vehicle"] == vehicle)]
+        states = frames["signal_states"]
+        states = states[(states["strategy"] == strategy) & (states["incident"] == incident) & (states["seed"] == seed)]
+        for signal in passes.itertuples():
+            timeline = states[states["signal_id"] == signal.signal_id].sort_values("time_s")
+            times = [*(timeline["time_s"] - alarm), end]
+            for (start, stop), state in zip(pairwise(times), timeline["state"], strict=True):
+                if stop > 0 and not pd.isna(signal.link_index):
+                    char = state[int(signal.link_index)]
+                    ax.plot([max(start, 0), stop], [signal.position_m] * 2, color=COLOURS.get(char, "#9e9e9e"), lw=4,
+                            solid_capstyle="butt")
+            ax.annotate(signal.signal_id, (end, signal.position_m), fontsize=7, ha="right", va="bottom")
+        ax.plot(path["time_s"] - alarm, path["odometer_m"], color="black", lw=1.5)
+        ax.set(xlabel=t["time_after_alarm"], xlim=(0, end))
+        ax.set_title(f"{strategy}: {incident}, seed {seed} (n = 1)", fontsize=10)
+    axes[0][0].set_ylabel(t["position"])
+    fig.suptitle(f"{t['timespace']}\n{scope.context}", fontsize=10)
+    return _chart(scope, "timespace", fig)
 
-    events = frames.get("preemptions", pd.DataFrame())
+
+def _cost(scope: Scope) -> Chart | None:
+    """Change in other traffic's delay per entry road against no priority: the price of the faster run."""
+    t, runs = scope.t, scope.frames["runs"]
+    entries = scope.frames.get("delay_by_entry", pd.DataFrame())
+    if BASELINE not in scope.strategies or not len(entries):
+        return None
+    per = entries.groupby(["strategy", "entry_edge"])["delay_s"].sum() / runs["incident"].nunique()
+    change = (per.unstack(0).sub(per.unstack(0)[BASELINE], axis=0)).drop(columns=[BASELINE])
+    top = change.abs().max(axis=1).sort_values(ascending=False).index[:12]
+    fig, ax = plt.subplots(figsize=(8, 4))
+    change.loc[top].plot.barh(ax=ax)
+    ax.set(xlabel=t["delay_change"], ylabel="")
+    ax.set_title(f"{t['cost']}\n{scope.context}, n = {runs['incident'].nunique()}", fontsize=10)
+    return _chart(scope, "cost", fig, change.round(1).reset_index())
+
+
+def _recovery(scope: Scope) -> Chart | None:
+    """Median seconds until each signal is back in its plan after a preemption: how long coordination is disturbed."""
+    t = scope.t
+    events = scope.frames.get("preemptions", pd.DataFrame())
     resumed = events[events["event"] == "resumed"] if len(events) else events
-    if len(resumed):
-        recovery = resumed.groupby(["strategy", "signal_id"])["detail"].median().unstack(0)
-        fig, ax = plt.subplots(figsize=(8, 3.5))
-        recovery.plot.bar(ax=ax, rot=45)
-        ax.set(ylabel=t["recovery_s"], xlabel="")
-        ax.set_title(f"{t['recovery']}\n{context}, n = {len(resumed)}", fontsize=10)
-        charts.append(Chart("recovery", t["recovery"], _save(fig, out, "recovery")))
-        tables["recovery"] = recovery.round(1).reset_index()
+    if not len(resumed):
+        return None
+    recovery = resumed.groupby(["strategy", "signal_id"])["detail"].median().unstack(0)
+    fig, ax = plt.subplots(figsize=(8, 3.5))
+    recovery.plot.bar(ax=ax, rot=45)
+    ax.set(ylabel=t["recovery_s"], xlabel="")
+    ax.set_title(f"{t['recovery']}\n{scope.context}, n = {len(resumed)}", fontsize=10)
+    return _chart(scope, "recovery", fig, recovery.round(1).reset_index())
 
-    violations = frames.get("violations", pd.DataFrame())
-    tables["monitor"] = (violations.groupby(["strategy", "kind"]).size().rename(t["violations"]).reset_index()
-                         if len(violations) else pd.DataFrame({t["violations"]: [t["none_found"]]}))
 
-    for name, table in tables.items():
-        table.to_csv(out / f"{name}.csv", index=False)
-    page = out / "index.html"
-    page.write_text(_html(t, context, summary, tables, charts, lang))
+def _monitor_table(scope: Scope) -> pd.DataFrame:
+    """Conflict-monitor violations per strategy and kind; says 'none' explicitly, since that is the safety result."""
+    t = scope.t
+    violations = scope.frames.get("violations", pd.DataFrame())
+    return (violations.groupby(["strategy", "kind"]).size().rename(t["violations"]).reset_index()
+            if len(violations) else pd.DataFrame({t["violations"]: [t["none_found"]]}))
+
+
+def _write(scope: Scope, summary: dict[str, Any], tables: dict[str, pd.DataFrame], charts: list[Chart]) -> Path:
+    """Every table as CSV (the charts' too, for those who rework the numbers), then index.html."""
+    for name, table in {**tables, **{c.key: c.table for c in charts if c.table is not None}}.items():
+        table.to_csv(scope.out / f"{name}.csv", index=False)
+    page = scope.out / "index.html"
+    page.write_text(_html(scope, summary, tables, charts))
     return page
 
 
@@ -282,68 +407,29 @@ def _headline_table(headline: pd.DataFrame, t: dict[str, str], change_header: st
         change = headline["rate_change"]
         table[change_header or t["col_change"]] = [
             "-" if pd.isna(c) else f"{100 * c:+.0f} pt [{100 * lo:+.0f}, {100 * hi:+.0f}]"
-            for c, lo, hi in zip(change, headline["rate_change_low"], headline["rate_change_high"])]
+            for c, lo, hi in zip(change, headline["rate_change_low"], headline["rate_change_high"], strict=True)]
     return table
 
 
-def _time_space(frames: dict[str, pd.DataFrame], strategies: list[str], incident: str | None, out: Path,
-                t: dict[str, str], context: str) -> Chart:
-    """The engine's trajectory through the corridor over each signal's state for its link."""
-    runs = frames["runs"]
-    preempting = [s for s in strategies if s != BASELINE] or strategies
-    first = runs[runs["strategy"] == preempting[0]]
-    if incident is None:  # the median incident by the first vehicle's arrival
-        ordered = first.sort_values("arrival_after_alarm_s")
-        incident = str(ordered.iloc[len(ordered) // 2]["incident"])
-    if incident not in set(runs["incident"]):
-        raise UserError(f"--incident: '{incident}' is not in these results")
-    shown = [s for s in strategies if s in (BASELINE, preempting[0])]
-    fig, axes = plt.subplots(1, len(shown), figsize=(5 * len(shown), 5), sharey=True, squeeze=False)
-    for ax, strategy in zip(axes[0], shown):
-        trip = runs[(runs["strategy"] == strategy) & (runs["incident"] == incident)].sort_values("vehicle").iloc[0]
-        seed, vehicle, alarm = trip["seed"], trip["vehicle"], trip["alarm_s"]
-        key = (frames["trajectories"]["strategy"] == strategy) & (frames["trajectories"]["incident"] == incident) & \
-              (frames["trajectories"]["seed"] == seed) & (frames["trajectories"]["vehicle"] == vehicle)
-        path = frames["trajectories"][key]
-        end = float(path["time_s"].max() - alarm) if len(path) else 600.0
-        passes = frames["signals"][(frames["signals"]["strategy"] == strategy) & (frames["signals"]["incident"] == incident)
-                                   & (frames["signals"]["seed"] == seed) & (frames["signals"]["vehicle"] == vehicle)]
-        states = frames["signal_states"]
-        states = states[(states["strategy"] == strategy) & (states["incident"] == incident) & (states["seed"] == seed)]
-        for signal in passes.itertuples():
-            timeline = states[states["signal_id"] == signal.signal_id].sort_values("time_s")
-            times = list(timeline["time_s"] - alarm) + [end]
-            for (start, state), stop in zip(zip(times[:-1], timeline["state"]), times[1:]):
-                if stop > 0 and not pd.isna(signal.link_index):
-                    char = state[int(signal.link_index)]
-                    ax.plot([max(start, 0), stop], [signal.position_m] * 2, color=COLOURS.get(char, "#9e9e9e"), lw=4,
-                            solid_capstyle="butt")
-            ax.annotate(signal.signal_id, (end, signal.position_m), fontsize=7, ha="right", va="bottom")
-        ax.plot(path["time_s"] - alarm, path["odometer_m"], color="black", lw=1.5)
-        ax.set(xlabel=t["time_after_alarm"], xlim=(0, end))
-        ax.set_title(f"{strategy}: {incident}, seed {seed} (n = 1)", fontsize=10)
-    axes[0][0].set_ylabel(t["position"])
-    fig.suptitle(f"{t['timespace']}\n{context}", fontsize=10)
-    return Chart("timespace", t["timespace"], _save(fig, out, "timespace"))
-
-
-def _html(t: dict[str, str], context: str, summary: dict[str, object], tables: dict[str, pd.DataFrame],
-          charts: list[Chart], lang: str) -> str:
+def _html(scope: Scope, summary: dict[str, Any], tables: dict[str, pd.DataFrame], charts: list[Chart]) -> str:
+    """One page with every chart inline (SVG) and nothing to fetch, so it can be mailed or archived as it is."""
+    t = scope.t
     provenance = summary.get("provenance", {})
-    sections = [f"<h2>{html.escape(t['headline'])}</h2><p>{html.escape(context)}</p>"
+    sections = [f"<h2>{html.escape(t['headline'])}</h2><p>{html.escape(scope.context)}</p>"
                 + tables["headline"].to_html(index=False, escape=True, border=0)]
     if "layouts" in tables:
         sections.append(f'<section id="layouts"><h2>{html.escape(t["layouts"])}</h2>'
                         + tables["layouts"].to_html(index=False, escape=True, border=0) + "</section>")
     for chart in charts:
-        table = tables.get(chart.key)
         sections.append(f'<section id="{chart.key}"><h2>{html.escape(chart.title)}</h2>'
                         f'<div class="chart">{chart.svg}</div>'
-                        + (table.to_html(index=False, escape=True, border=0) if table is not None else "") + "</section>")
+                        + (chart.table.to_html(index=False, escape=True, border=0) if chart.table is not None else "")
+                        + "</section>")
     sections.append(f'<section id="monitor"><h2>{html.escape(t["monitor"])}</h2>'
                     + tables["monitor"].to_html(index=False, escape=True, border=0) + "</section>")
-    stamp = ", ".join(f"{html.escape(str(k))}: {html.escape(str(v))}" for k, v in provenance.items())  # type: ignore[union-attr]
-    return (f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8"><title>{html.escape(t["title"])}</title>'
+    stamp = ", ".join(f"{html.escape(str(k))}: {html.escape(str(v))}" for k, v in provenance.items())
+    return (f'<!DOCTYPE html>\n<html lang="{scope.lang}"><head><meta charset="utf-8">'
+            f'<title>{html.escape(t["title"])}</title>'
             "<style>body{font-family:sans-serif;max-width:1000px;margin:2em auto;color:#222}"
             "table{border-collapse:collapse;margin:1em 0}td,th{padding:.25em .6em;border-bottom:1px solid #ddd;"
             "text-align:right}th{background:#f3f3f3}.chart svg{max-width:100%;height:auto}"
