@@ -18,9 +18,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from signalprio.experiment import Incident, LoadedExperiment
-from signalprio.run import RunSpec, background_args, execute_run
-from signalprio.runner import RunFailure, default_jobs, execute, executor_for, run_guarded
+from signalprio.experiment import Incident, LoadedExperiment, Strategy
+from signalprio.pipeline import plan_runs, run_experiment
+from signalprio.run import background_args, execute_run
+from signalprio.runner import RunFailure, default_jobs, executor_for, run_guarded
+from signalprio.runs import RunSpec
 from signalprio.sumo.binaries import binary, tool_environment
 
 
@@ -63,15 +65,15 @@ def controller_overhead(loaded: LoadedExperiment, horizon_s: float, repeats: int
 
 
 def snapshot_speedup(loaded: LoadedExperiment, runs: int, peak_s: float, horizon_s: float, jobs: int) -> BenchResult:
-    loaded = _with_horizon(loaded, horizon_s)
     spacing = min(30.0, (peak_s * 0.1) / max(runs, 1))
-    incidents = _incidents(loaded, runs, peak_s - horizon_s - runs * spacing, spacing)
-    specs = [RunSpec(loaded, incident, 1, "green-wave") for incident in incidents]
+    loaded = _bench_experiment(loaded, horizon_s, [1], _incidents(loaded, runs, peak_s - horizon_s - runs * spacing,
+                                                                  spacing))
     start = time.perf_counter()
-    execute_from_start(specs, jobs)
+    execute_from_start(plan_runs(loaded), jobs)
     cold = time.perf_counter() - start
     start = time.perf_counter()
-    execute(specs, jobs)
+    with executor_for(jobs) as pool:
+        run_experiment(loaded, pool)
     warm = time.perf_counter() - start
     return BenchResult("snapshot speed-up", cold / warm, "x", ">= 5",
                        f"{runs} runs ending by {peak_s:g} s of peak: {cold:.1f} s each from the start vs {warm:.1f} s "
@@ -80,7 +82,7 @@ def snapshot_speedup(loaded: LoadedExperiment, runs: int, peak_s: float, horizon
 
 def execute_from_start(specs: list[RunSpec], jobs: int) -> None:
     """The same runs without saved states: each simulates its background traffic from 0 s."""
-    with executor_for(jobs, None) as pool:
+    with executor_for(jobs) as pool:
         for future in pool.as_completed([pool.submit(run_guarded, spec) for spec in specs]):
             outcome = future.result()
             if isinstance(outcome, RunFailure):
@@ -89,14 +91,15 @@ def execute_from_start(specs: list[RunSpec], jobs: int) -> None:
 
 def parallel_efficiency(loaded: LoadedExperiment, runs: int, horizon_s: float) -> tuple[BenchResult, BenchResult]:
     cores = default_jobs()
-    loaded = _with_horizon(loaded, horizon_s)
-    specs = [RunSpec(loaded, incident, seed, "green-wave")
-             for seed in (1, 2) for incident in _incidents(loaded, runs // 2, 300.0, 20.0)]
+    loaded = _bench_experiment(loaded, horizon_s, [1, 2], _incidents(loaded, runs // 2, 300.0, 20.0))
+    specs = plan_runs(loaded)
     start = time.perf_counter()
-    execute(specs, 1)
+    with executor_for(1) as pool:
+        run_experiment(loaded, pool)
     serial = time.perf_counter() - start
     start = time.perf_counter()
-    execute(specs, cores)
+    with executor_for(cores) as pool:
+        run_experiment(loaded, pool)
     parallel = time.perf_counter() - start
     efficiency = serial / (cores * parallel) if cores > 1 else 1.0
     memory = _memory_per_worker(specs, cores)
@@ -115,7 +118,7 @@ def _rss_after_run(spec: RunSpec) -> tuple[int, float]:
 
 def _memory_per_worker(specs: list[RunSpec], jobs: int) -> BenchResult:
     per_worker: dict[int, list[float]] = {}
-    with executor_for(jobs, None) as pool:
+    with executor_for(jobs) as pool:
         for spec in specs:  # in order, so each worker's list grows with its number of runs
             pid, mb = pool.submit(_rss_after_run, spec).result()
             per_worker.setdefault(pid, []).append(mb)
@@ -130,6 +133,15 @@ def _with_horizon(loaded: LoadedExperiment, horizon_s: float) -> LoadedExperimen
     exp = loaded.experiment
     simulation = exp.simulation.model_copy(update={"horizon_s": horizon_s})
     return dataclasses.replace(loaded, experiment=exp.model_copy(update={"simulation": simulation}))
+
+
+def _bench_experiment(loaded: LoadedExperiment, horizon_s: float, seeds: list[int],
+                      incidents: list[Incident]) -> LoadedExperiment:
+    """The experiment's scenario and parameters with the green wave only, on the bench's own incidents."""
+    loaded = _with_horizon(loaded, horizon_s)
+    strategies = [Strategy(name="green-wave", trigger="green-wave")]
+    experiment = loaded.experiment.model_copy(update={"strategies": strategies, "seeds": seeds})
+    return dataclasses.replace(loaded, experiment=experiment, given_incidents=tuple(incidents))
 
 
 def run_benchmarks(loaded: LoadedExperiment, quick: bool) -> list[BenchResult]:

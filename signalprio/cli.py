@@ -7,14 +7,14 @@ are reported and give status 1 after every other run has been written.
 from __future__ import annotations
 
 import dataclasses
-import json
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -24,10 +24,12 @@ from signalprio.errors import UserError
 if TYPE_CHECKING:
     import pandas as pd
 
+    from signalprio.build.osm import Corridor
     from signalprio.compliance.plans import RequirementPlan
     from signalprio.experiment import Experiment, LoadedExperiment
-    from signalprio.run import RunResult
+    from signalprio.regress import Check
     from signalprio.runner import RunFailure
+    from signalprio.runs import RunResult
 
 app = typer.Typer(help="Signal preemption for fire engines on SUMO, measured against fire-cover plans.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -41,18 +43,21 @@ DEFAULT_EXPERIMENT = Path("experiments/default.toml")
 
 
 def _fail(error: UserError) -> typer.Exit:
-    errors.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+    # escaped: messages are plain text, and rich would take e.g. "signalprio[report]" for markup and drop it
+    errors.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
     return typer.Exit(2)
 
 
 @app.command()
 def run(
     experiment: Annotated[Path, typer.Argument(help="Experiment file (TOML).")] = DEFAULT_EXPERIMENT,
-    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Parallel SUMO processes (default: all cores).")] = None,
-    results: Annotated[Path, typer.Option(help="Folder for results; the experiment's name is appended.")] = Path("results"),
-    backend: Annotated[Optional[str], typer.Option(help="libsumo or traci; overrides the experiment file.")] = None,
+    jobs: Annotated[int | None, typer.Option(
+        "--jobs", "-j", min=1, help="Parallel SUMO processes (default: all cores).")] = None,
+    results: Annotated[Path, typer.Option(
+        help="Folder for results; the experiment's name is appended.")] = Path("results"),
+    backend: Annotated[str | None, typer.Option(help="libsumo or traci; overrides the experiment file.")] = None,
     executor: Annotated[str, typer.Option(help="local (processes on this machine) or dask.")] = "local",
-    scheduler: Annotated[Optional[str], typer.Option(help="Dask scheduler address, e.g. tcp://10.0.0.5:8786.")] = None,
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address, e.g. tcp://10.0.0.5:8786.")] = None,
     retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Rerun runs that failed before.")] = False,
     fresh: Annotated[bool, typer.Option("--fresh", help="Discard finished runs of this experiment first.")] = False,
 ) -> None:
@@ -61,8 +66,9 @@ def run(
     Finished runs are kept one file each; running the same command again skips them.
     """
     from signalprio.experiment import load_experiment
-    from signalprio.runner import RunFailure, default_jobs, execute, expand
-    from signalprio.store import RunStore, key_of
+    from signalprio.pipeline import network, run_experiment, save
+    from signalprio.runner import executor_for
+    from signalprio.store import RunStore
 
     started = time.perf_counter()
     try:
@@ -73,75 +79,67 @@ def run(
             if backend not in ("libsumo", "traci"):
                 raise UserError(f"--backend: '{backend}' is not libsumo or traci")
             simulation = loaded.experiment.simulation.model_copy(update={"backend": backend})
-            loaded = dataclasses.replace(loaded, experiment=loaded.experiment.model_copy(update={"simulation": simulation}))
+            loaded = dataclasses.replace(loaded,
+                                         experiment=loaded.experiment.model_copy(update={"simulation": simulation}))
         exp = loaded.experiment
         folder = results / exp.name
-        specs = expand(loaded)
+        network(loaded)  # bad edges or routes stop here, before anything is written
         store = RunStore(folder / "runs.d", exp.digest(), fresh=fresh)
-        todo = [spec for spec in specs if not store.done(key_of(spec.key))
-                and (retry_failed or store.failure(key_of(spec.key)) is None)]
-        console.print(f"[bold]{exp.name}[/]: {len(specs)} runs on scenario [cyan]{loaded.scenario.name}[/] "
-                      f"({exp.load} load, strategies {', '.join(s.name for s in exp.strategies)}, seeds {exp.seeds}); "
-                      f"{len(specs) - len(todo)} already done or failed before, {len(todo)} to run")
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TextColumn("failed {task.fields[failed]}"), TimeRemainingColumn(), console=console,
-                      transient=True) as progress:
-            task = progress.add_task("runs", total=len(todo), failed=0)
-            failed_count = 0
-
-            def keep(outcome: RunResult | RunFailure) -> None:
-                nonlocal failed_count
-                if isinstance(outcome, RunFailure):
-                    failed_count += 1
-                    store.save_failure(key_of(outcome.key), outcome.message)
-                else:
-                    store.save(outcome)
-                progress.update(task, advance=1, failed=failed_count)
-
-            execute(todo, jobs or default_jobs(), keep, scheduler)
+        with _RunProgress(loaded) as progress, executor_for(jobs, scheduler) as pool:
+            outcome = run_experiment(loaded, pool, store, retry_failed=retry_failed, progress=progress)
     except UserError as error:
         raise _fail(error) from None
-    done = [store.load(key_of(spec.key)) for spec in specs if store.done(key_of(spec.key))]
-    failed = [(spec.key, store.failure(key_of(spec.key))) for spec in specs if not store.done(key_of(spec.key))]
-    if done:
-        _write_results(loaded, folder, done, failed, len(specs))
-    for key, message in failed:
-        errors.print(f"[red]failed run[/] {key}: {message}", highlight=False)
-    console.print(f"results: {folder}/ ({len(done)} runs, {len(failed)} failed; "
+    if outcome.done:
+        save(outcome, folder)
+        _print_summary(outcome.summary, outcome.frames["compliance"], exp, loaded.plan)
+        for plan in loaded.plans:
+            _print_compliance(outcome.frames["compliance"], plan)
+            _print_layouts(outcome.frames["compliance_layouts"], plan)
+    for key, message in outcome.failed:
+        errors.print(f"[red]failed run[/] {key}: {escape(message)}", highlight=False)
+    console.print(f"results: {folder}/ ({outcome.done} runs, {len(outcome.failed)} failed; "
                   f"{time.perf_counter() - started:.0f} s)")
-    if failed:
+    if outcome.failed:
         raise typer.Exit(1)
 
 
-def _write_results(loaded: LoadedExperiment, folder: Path, done: list[RunResult],
-                   failed: list[tuple[dict[str, object], str | None]], runs: int) -> None:
-    """Tables, compliance and summary from every finished run; then the tables on screen."""
-    from signalprio.provenance import provenance
-    from signalprio.results import add_compliance, summarise, tables, write_summary, write_tables
+class _RunProgress:
+    """The experiment's line, then a progress bar with done, failed and time left."""
 
-    exp = loaded.experiment
-    stamp = provenance(exp.name, exp.digest())
-    order = [s.name for s in exp.strategies]
-    frames = tables(done, stamp)
-    add_compliance(frames, list(loaded.plans), order, stamp, loaded.layouts())
-    write_tables(folder, frames, stamp, exp.model_dump(mode="json"))
-    summary = summarise(frames, order, loaded.layouts())
-    write_summary(folder, summary, stamp, {
-        "parameters": exp.model_dump(mode="json"),
-        "plans": [p.model_dump() for p in loaded.plans],
-        "compliance": json.loads(frames["compliance"].drop(columns=list(stamp)).to_json(orient="records")),
-        "runs": runs, "failed": [{"run": key, "message": message} for key, message in failed],
-    })
-    _print_summary(summary, frames["compliance"], exp, loaded.plan)
-    for plan in loaded.plans:
-        _print_compliance(frames["compliance"], plan)
-        _print_layouts(frames["compliance_layouts"], plan)
+    def __init__(self, loaded: LoadedExperiment) -> None:
+        self._loaded = loaded
+        self._bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                             TextColumn("failed {task.fields[failed]}"), TimeRemainingColumn(), console=console,
+                             transient=True)
+        self._task = self._bar.add_task("runs", total=0, failed=0)
+        self._failed = 0
+
+    def __enter__(self) -> _RunProgress:
+        self._bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._bar.__exit__(None, None, None)
+
+    def started(self, planned: int, todo: int) -> None:
+        exp = self._loaded.experiment
+        console.print(f"[bold]{exp.name}[/]: {planned} runs on scenario [cyan]{self._loaded.scenario.name}[/] "
+                      f"({exp.load} load, strategies {', '.join(s.name for s in exp.strategies)}, seeds {exp.seeds}); "
+                      f"{planned - todo} already done or failed before, {todo} to run")
+        self._bar.update(self._task, total=todo)
+
+    def finished(self, outcome: RunResult | RunFailure) -> None:
+        from signalprio.runner import RunFailure
+
+        self._failed += isinstance(outcome, RunFailure)
+        self._bar.update(self._task, advance=1, failed=self._failed)
 
 
 @app.command()
 def compliance(
     folder: Annotated[Path, typer.Argument(help="A results folder written by 'signalprio run'.")],
-    plan: Annotated[Optional[list[str]], typer.Option("--plan", "-p", help="Preset name or plan file; repeatable.")] = None,
+    plan: Annotated[list[str] | None, typer.Option(
+        "--plan", "-p", help="Preset name or plan file; repeatable.")] = None,
 ) -> None:
     """Evaluate saved runs against requirement plans (from the tables alone, no simulation)."""
     import pandas as pd
@@ -174,10 +172,10 @@ def _print_summary(summary: pd.DataFrame, compliance: pd.DataFrame, exp: Experim
     table = Table(title=f"Fire-engine runs: {exp.description or exp.name}", title_justify="left",
                   caption=(f"{plan.name} {first.name}: {first.crew} Funktionen within {first.time_limit_s / 60:g} min, "
                            f"{plan.clock_label}; target {100 * first.target_rate:.0f} %.\n"
-                           "Saved per signal: driving time saved against 'none' per signal passed, same vehicle, incident "
-                           "and seed. Others' delay: change in total delay of all other vehicles per incident against "
-                           "'none'. Recovery: median seconds from check-out until the signal is back in step with its "
-                           "plan. Safety: conflict-monitor violations."
+                           "Saved per signal: driving time saved against 'none' per signal passed, same vehicle, "
+                           "incident and seed. Others' delay: change in total delay of all other vehicles per incident "
+                           "against 'none'. Recovery: median seconds from check-out until the signal is back in step "
+                           "with its plan. Safety: conflict-monitor violations."
                            + (" Each layout is compared with its own 'none'." if layouts else "")),
                   caption_justify="left")
     if layouts:
@@ -256,7 +254,7 @@ def _rate_table(table: Table, rows: pd.DataFrame, plan: RequirementPlan, change_
 def _minutes(seconds: float) -> str:
     if seconds != seconds:  # NaN: no engine arrived
         return "-"
-    whole = int(round(seconds))
+    whole = round(float(seconds))  # float(): round() of a NumPy 1.x float gives a float, not an int
     return f"{whole // 60}:{whole % 60:02d} min"
 
 
@@ -271,7 +269,7 @@ def network_arterial(
     demand: Annotated[float, typer.Option(min=0, help="Inbound arterial volume at peak (veh/h).")] = 1200.0,
 ) -> None:
     """Generate a synthetic arterial scenario (network, peak and off-peak demand, scenario.toml)."""
-    from signalprio.scenario.arterial import ArterialParameters, build_arterial
+    from signalprio.build.arterial import ArterialParameters, build_arterial
 
     parameters = ArterialParameters(intersections=intersections, spacing_m=spacing, lanes=lanes, cycle_s=cycle,
                                     progression_kmh=progression, forward_veh_h=demand,
@@ -287,13 +285,13 @@ def network_arterial(
 def network_from_osm(
     source: Annotated[Path, typer.Argument(help="OpenStreetMap extract (.osm or .osm.pbf).")],
     name: Annotated[str, typer.Option(help="Scenario name (letters, digits, - and _).")],
-    bbox: Annotated[Optional[str], typer.Option(help="west,south,east,north in degrees (default: everything).")] = None,
-    out: Annotated[Optional[Path], typer.Option(help="Scenario folder (default: networks/NAME).")] = None,
-    corridor: Annotated[Optional[str], typer.Option(help="Street name of the corridor for the engines.")] = None,
+    bbox: Annotated[str | None, typer.Option(help="west,south,east,north in degrees (default: everything).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Scenario folder (default: networks/NAME).")] = None,
+    corridor: Annotated[str | None, typer.Option(help="Street name of the corridor for the engines.")] = None,
     period: Annotated[float, typer.Option(min=0.1, help="Mean seconds between generated trips at peak.")] = 1.5,
 ) -> None:
     """Build a scenario from OpenStreetMap: signals, demand weighted to arterials, the engines' corridor."""
-    from signalprio.scenario.osm import build_osm_scenario
+    from signalprio.build.osm import build_osm_scenario
 
     try:
         box = None
@@ -317,19 +315,19 @@ def network_corridors(
     network: Annotated[Path, typer.Argument(help="A SUMO network file (.net.xml).")],
 ) -> None:
     """List the signalised corridors of a network: chains along one street, most signals first."""
-    from signalprio.scenario.osm import detect_corridors
+    from signalprio.build.osm import detect_corridors
 
     if not network.is_file():
         raise _fail(UserError(f"{network}: file not found"))
     _print_corridors(detect_corridors(network))
 
 
-def _print_corridors(corridors: list[object]) -> None:
+def _print_corridors(corridors: list[Corridor]) -> None:
     table = Table(title="signalised corridors", title_justify="left")
     for header in ("street", "signals", "length", "first edge", "last edge"):
         table.add_column(header)
     for c in corridors:
-        table.add_row(c.name, str(len(c.signals)), f"{c.length_m:.0f} m", c.edges[0], c.edges[-1])  # type: ignore[attr-defined]
+        table.add_row(c.name, str(len(c.signals)), f"{c.length_m:.0f} m", c.edges[0], c.edges[-1])
     console.print(table)
 
 
@@ -337,13 +335,18 @@ def _print_corridors(corridors: list[object]) -> None:
 def report(
     folder: Annotated[Path, typer.Argument(help="A results folder written by 'signalprio run'.")],
     lang: Annotated[str, typer.Option(help="Language of the labels: de or en.")] = "de",
-    incident: Annotated[Optional[str], typer.Option(help="Incident for the time-space diagram (default: the median one).")] = None,
-    layout: Annotated[Optional[str], typer.Option(
+    incident: Annotated[str | None, typer.Option(
+        help="Incident for the time-space diagram (default: the median one).")] = None,
+    layout: Annotated[str | None, typer.Option(
         help="Station layout the detailed charts show (default: the first).")] = None,
 ) -> None:
     """Write a self-contained HTML report (charts as PNG and SVG, tables as CSV) from the result tables."""
-    from signalprio.report import build_report
-
+    try:
+        from signalprio.report import build_report
+    except ImportError as missing:  # matplotlib comes with the optional extra 'report'
+        if (missing.name or "").partition(".")[0] != "matplotlib":
+            raise
+        raise _fail(UserError("signalprio report needs the optional extra: pip install 'signalprio[report]'")) from None
     try:
         page = build_report(folder, lang, incident, layout)
     except UserError as error:
@@ -353,8 +356,10 @@ def report(
 
 @app.command()
 def bench(
-    experiment: Annotated[Path, typer.Argument(help="Experiment whose scenario and parameters to measure.")] = DEFAULT_EXPERIMENT,
-    quick: Annotated[bool, typer.Option("--quick", help="Smaller runs: a smoke test of the benchmarks, not figures.")] = False,
+    experiment: Annotated[Path, typer.Argument(
+        help="Experiment whose scenario and parameters to measure.")] = DEFAULT_EXPERIMENT,
+    quick: Annotated[bool, typer.Option(
+        "--quick", help="Smaller runs: a smoke test of the benchmarks, not figures.")] = False,
 ) -> None:
     """Measure controller overhead, snapshot speed-up, parallel efficiency and memory, as ratios."""
     from signalprio.bench import describe_machine, run_benchmarks
@@ -380,12 +385,13 @@ def regress(
     experiment: Annotated[Path, typer.Argument(help="A small experiment file (TOML).")],
     baseline: Annotated[Path, typer.Option(help="Baseline JSON to compare with (or to write with --update).")],
     update: Annotated[bool, typer.Option("--update", help="Write a new baseline instead of comparing.")] = False,
-    force: Annotated[bool, typer.Option("--force", help="With --update: replace a baseline of another SUMO version.")] = False,
-    tolerance: Annotated[Optional[list[str]], typer.Option(
+    force: Annotated[bool, typer.Option(
+        "--force", help="With --update: replace a baseline of another SUMO version.")] = False,
+    tolerance: Annotated[list[str] | None, typer.Option(
         help="NAME=VALUE overriding the baseline's: rate, arrival_median_s, arrival_p90_s, others_delay_pct.")] = None,
-    junit: Annotated[Optional[Path], typer.Option(help="Write a JUnit XML report here.")] = None,
-    markdown: Annotated[Optional[Path], typer.Option(help="Write a markdown summary here.")] = None,
-    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Parallel SUMO processes.")] = None,
+    junit: Annotated[Path | None, typer.Option(help="Write a JUnit XML report here.")] = None,
+    markdown: Annotated[Path | None, typer.Option(help="Write a markdown summary here.")] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Parallel SUMO processes.")] = None,
 ) -> None:
     """Check preemption logic against a baseline. Exit 0: pass, 1: regression, 2: usage or input error."""
     from signalprio import regress as rg
@@ -395,7 +401,7 @@ def regress(
     try:
         loaded = load_experiment(experiment)
         stored = None if update else rg.read_baseline(baseline)
-        tolerances = {**rg.DEFAULT_TOLERANCES, **(stored["tolerances"] if stored else {})}  # type: ignore[dict-item]
+        tolerances = {**rg.DEFAULT_TOLERANCES, **(stored.tolerances if stored else {})}
         for item in tolerance or []:
             name, _, value = item.partition("=")
             if name not in rg.DEFAULT_TOLERANCES:
@@ -404,7 +410,7 @@ def regress(
                 tolerances[name] = float(value)
             except ValueError:
                 raise UserError(f"--tolerance: '{item}' is not NAME=NUMBER") from None
-        if stored and stored["provenance"]["experiment_hash"] != loaded.experiment.digest():  # type: ignore[index]
+        if stored and stored.provenance.get("experiment_hash") != loaded.experiment.digest():
             raise UserError(f"{baseline}: made from another version of {experiment.name}; refresh it with --update")
         metrics = rg.measure(loaded, jobs or default_jobs())
     except UserError as error:
@@ -420,22 +426,24 @@ def regress(
             raise _fail(error) from None
         console.print(f"baseline written: {baseline}")
         return
-    checks = rg.compare(stored, metrics, tolerances)  # type: ignore[arg-type]
+    assert stored is not None
+    checks = rg.compare(stored, metrics, tolerances)
     _regress_report(checks, loaded.experiment.name, junit, markdown)
     if any(c.status == "regression" for c in checks):
         raise typer.Exit(1)
 
 
-def _regress_report(checks: list[object], name: str, junit: Path | None, markdown: Path | None) -> None:
+def _regress_report(checks: list[Check], name: str, junit: Path | None, markdown: Path | None) -> None:
     from signalprio import regress as rg
 
-    typed: list[rg.Check] = [c for c in checks if isinstance(c, rg.Check)]
+    typed = checks
     failures = [c for c in typed if c.status == "regression"]
     changed = [c for c in typed if c.status != "ok"]
     if not changed:
         console.print(f"signalprio regress {name}: pass, all {len(typed)} checks within tolerance of the baseline")
     table = Table(title=f"signalprio regress {name}: " + (f"{len(failures)} regression(s)" if failures else "pass"),
-                  title_justify="left", caption=f"{len(typed)} checks; unchanged ones not shown", caption_justify="left")
+                  title_justify="left", caption=f"{len(typed)} checks; unchanged ones not shown",
+                  caption_justify="left")
     for header in ("strategy", "metric", "baseline", "now", "allowed worse", "status"):
         table.add_column(header, justify="right" if header in ("baseline", "now", "allowed worse") else "left")
     for c in changed:
@@ -452,7 +460,7 @@ def _regress_report(checks: list[object], name: str, junit: Path | None, markdow
 @app.command()
 def version() -> None:
     """Print the signalprio and SUMO versions."""
-    from signalprio.sumo.binaries import sumo_version
+    from signalprio.installation import sumo_version
 
     console.print(f"signalprio {__version__}, SUMO {sumo_version()}")
 

@@ -15,8 +15,8 @@ import numpy as np
 
 from signalprio.compliance.plans import RequirementPlan
 from signalprio.errors import UserError
+from signalprio.model.network import Network
 from signalprio.scenario.scenario import Station
-from signalprio.sumo.network import Network
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,8 @@ def plan_dispatch(unit: str, destination: str, arrival_pos_m: float, alarm_s: fl
                 raise UserError(f"no station has a free {vehicle_type} for stage {stage + 1} of the dispatch order")
             seconds, s, v = min(options)
             if seconds == float("inf") and not route:
-                raise UserError(f"incident edge '{destination}' cannot be reached from any station with a {vehicle_type}")
+                raise UserError(f"incident edge '{destination}' cannot be reached "
+                                f"from any station with a {vehicle_type}")
             used.add((s, v))
             station = stations[s]
             if s not in turnout:

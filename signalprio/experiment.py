@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Literal
 
@@ -18,11 +19,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from signalprio.compliance.plans import DEFAULT_PLAN, RequirementPlan, load_plan
 from signalprio.config import load_toml
+from signalprio.control.parameters import TRIGGERS, PreemptionParameters, PreemptionSettings, Recovery, StrategyTrigger
 from signalprio.errors import UserError
-from signalprio.control.preemption import PreemptionParameters
-from signalprio.control.strategies import TRIGGERS
 from signalprio.fleet import load_fleet
-from signalprio.scenario.scenario import ALL_STATIONS, Scenario, load_scenario
+from signalprio.model.network import Network
+from signalprio.names import ALL_STATIONS
+from signalprio.scenario.scenario import Scenario, load_scenario
 
 
 class _Strict(BaseModel):
@@ -74,10 +76,12 @@ class DispatchSettings(_Strict):
 class EngineSettings(_Strict):
     """How engines drive."""
 
-    red_crossing_kmh: float = Field(10.0, gt=0, le=60, description="speed at which an engine crosses red without priority")
+    red_crossing_kmh: float = Field(10.0, gt=0, le=60,
+                                    description="speed at which an engine crosses red without priority")
     importance: int = Field(10, ge=1, le=14, description="SAE J2735 importance level used in arbitration")
     route: list[str] | None = Field(None, min_length=1,
-                                    description="explicit route from the first station; incidents then lie on its last edge")
+                                    description="explicit route from the first station; "
+                                                "incidents then lie on its last edge")
 
 
 class SimulationSettings(_Strict):
@@ -87,33 +91,12 @@ class SimulationSettings(_Strict):
     sumo_args: list[str] = Field(default_factory=list, description="extra SUMO options, passed unchanged")
 
 
-_P = PreemptionParameters  # the controller's own defaults, so they are written down once
-
-
-class PreemptionSettings(_Strict):
-    """Controller parameters shared by every preempting strategy (docs/strategies.md)."""
-
-    min_green_s: float = Field(_P.min_green_s, ge=0)
-    max_presence_s: float = Field(_P.max_presence_s, gt=0)
-    reservice_after_s: float = Field(_P.reservice_after_s, ge=0)
-    saturation_flow_veh_h: float = Field(_P.saturation_flow_veh_h, gt=0)
-    start_up_lost_s: float = Field(_P.start_up_lost_s, ge=0)
-    margin_s: float = Field(_P.margin_s, ge=0)
-    look_ahead_s: float = Field(_P.look_ahead_s, gt=0)
-    trigger_distance_m: float = Field(_P.trigger_distance_m, gt=0)
-    recovery: Literal["dwell", "short-way", "smooth"] = _P.recovery
-    smooth_share: float = Field(_P.smooth_share, gt=0, le=0.5)
-    unit_gap_s: float = Field(_P.unit_gap_s, ge=0)
-    lockout_s: float = Field(_P.lockout_s, ge=0)
-    eta_update_s: float = Field(_P.eta_update_s, gt=0)
-
-
 class Strategy(_Strict):
     """A named strategy: a trigger and any parameters that differ from [preemption]."""
 
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
-    trigger: Literal["none", "local", "eta", "green-wave"]
-    recovery: Literal["dwell", "short-way", "smooth"] | None = None
+    trigger: StrategyTrigger
+    recovery: Recovery | None = None
     trigger_distance_m: float | None = Field(None, gt=0)
     max_presence_s: float | None = Field(None, gt=0)
     look_ahead_s: float | None = Field(None, gt=0)
@@ -193,6 +176,7 @@ class LoadedExperiment:
     experiment: Experiment
     scenario: Scenario
     plans: tuple[RequirementPlan, ...]
+    given_incidents: tuple[Incident, ...] | None = None  # set by code (benchmarks), never by a file
 
     @property
     def plan(self) -> RequirementPlan:
@@ -208,6 +192,8 @@ class LoadedExperiment:
 
     def incidents(self, edge_lengths: dict[str, float]) -> list[Incident]:
         sampling = self.experiment.incidents
+        if self.given_incidents is not None:
+            return list(self.given_incidents)
         if sampling.csv:
             return read_incidents(self.path.parent / sampling.csv, self, edge_lengths)
         return sample_incidents(self, edge_lengths)
@@ -217,8 +203,10 @@ def _edge_districts(loaded: LoadedExperiment) -> tuple[dict[str, list[str]], dic
     """Edges per district to sample from, and each district's weight."""
     sampling, scenario = loaded.experiment.incidents, loaded.scenario
     route = loaded.experiment.engine.route
-    if sampling.edges or route:
-        return {"-": list(sampling.edges or [route[-1]])}, {"-": 1.0}  # type: ignore[index]
+    if sampling.edges:
+        return {"-": list(sampling.edges)}, {"-": 1.0}
+    if route:
+        return {"-": [route[-1]]}, {"-": 1.0}
     known = scenario.district_edges()
     if sampling.districts is None:
         lookup = {edge: name for name, edges in known.items() for edge in edges}
@@ -284,6 +272,27 @@ def read_incidents(path: Path, loaded: LoadedExperiment, edge_lengths: dict[str,
         out.append(Incident(str(row.id), float(row.alarm_s), row.edge, position, band, bands[band].load,
                             str(getattr(row, "district", "-")), str(getattr(row, "type", "fire"))))
     return out
+
+
+def validate_edges(loaded: LoadedExperiment, network: Network) -> None:
+    """Every edge the experiment and scenario name must exist in `network`, and an explicit route must connect."""
+    scenario_file = loaded.scenario.folder / "scenario.toml"
+    engine = loaded.experiment.engine
+    checks = [(scenario_file, "stations.edge", station.edge) for station in loaded.scenario.stations]
+    checks += [(scenario_file, "incident_edges", e) for e in loaded.scenario.incident_edges]
+    checks += [(loaded.path, "incidents.edges", e) for e in loaded.experiment.incidents.edges or []]
+    checks += [(scenario_file, f"districts.{name}", e)
+               for name, edges in loaded.scenario.districts.items() for e in edges]
+    checks += [(loaded.path, "engine.route", e) for e in engine.route or []]
+    for file, field_name, edge in checks:
+        if edge not in network.edge_lengths:
+            raise UserError(f"{file}: field '{field_name}': unknown edge '{edge}' in {network.path.name}")
+    if engine.route:
+        if engine.route[0] not in {station.edge for station in loaded.scenario.stations}:
+            raise UserError(f"{loaded.path}: field 'engine.route': must start at a station's edge")
+        for a, b in pairwise(engine.route):
+            if b not in network.successors.get(a, ()):
+                raise UserError(f"{loaded.path}: field 'engine.route': edge '{b}' does not follow '{a}'")
 
 
 def load_experiment(path: Path) -> LoadedExperiment:

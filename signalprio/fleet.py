@@ -8,27 +8,32 @@ stopped queue (no sublane model, so no rescue lane forms).
 
 from __future__ import annotations
 
+import functools
 import tomllib
-from dataclasses import dataclass
 from importlib import resources
 from xml.sax.saxutils import quoteattr
+
+from pydantic import BaseModel, ConfigDict, Field
 
 # jmDriveAfterRedTime: a red older than this is not crossed at all; a day makes every red crossable.
 _RED_TIME_LIMIT_S = 86400
 
 
-@dataclass(frozen=True)
-class VehicleType:
+class VehicleType(BaseModel):
+    """One fire vehicle type; the schema of an entry of fire_vehicles.toml (its table name is the id)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
     id: str
     name: str
-    crew: int
-    length_m: float
-    width_m: float
-    mass_t: float
-    accel_mps2: float
-    decel_mps2: float
-    max_speed_kmh: float
-    speed_factor: float
+    crew: int = Field(gt=0, description="Funktionen carried")
+    length_m: float = Field(gt=0)
+    width_m: float = Field(gt=0)
+    mass_t: float = Field(gt=0)
+    accel_mps2: float = Field(gt=0)
+    decel_mps2: float = Field(gt=0)
+    max_speed_kmh: float = Field(gt=0)
+    speed_factor: float = Field(gt=0)
 
     @property
     def max_speed(self) -> float:
@@ -66,8 +71,9 @@ class VehicleType:
                 "    </vType>")
 
 
+@functools.cache
 def load_fleet() -> dict[str, VehicleType]:
-    """Vehicle types shipped with signalprio, by short id (HLF, DLK, ELW)."""
+    """Vehicle types shipped with signalprio, by short id (HLF, DLK, ELW), validated against `VehicleType`."""
     text = resources.files("signalprio.data").joinpath("fire_vehicles.toml").read_text()
     return {key: VehicleType(id=key, **values) for key, values in tomllib.loads(text).items()}
 

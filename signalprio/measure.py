@@ -58,14 +58,14 @@ class EngineRecorder:
         self.trajectory.append((time, view.odometer_m, view.speed))
 
     def trip(self) -> dict[str, object]:
-        arrived = self.arrived_s is not None
+        arrived = self.arrived_s
         return {
             "alarm_s": self.alarm_s,
             "departed_s": self.departed_s,
-            "arrived_s": self.arrived_s,
-            "arrival_after_alarm_s": self.arrived_s - self.alarm_s if arrived else None,
-            "driving_s": self.arrived_s - self.departed_s if arrived and self.departed_s is not None else None,
-            "arrived": arrived,
+            "arrived_s": arrived,
+            "arrival_after_alarm_s": arrived - self.alarm_s if arrived is not None else None,
+            "driving_s": arrived - self.departed_s if arrived is not None and self.departed_s is not None else None,
+            "arrived": arrived is not None,
             "distance_m": self.distance_m,
             "stops": self.stops,
             "signals_passed": len(self.passed_at),
@@ -82,7 +82,7 @@ class EngineRecorder:
         ]
 
 
-def other_traffic_delay(tripinfo: Path, exclude: set[str]) -> tuple[dict[str, float], list[dict[str, object]]]:
+def other_traffic_delay(tripinfo: Path, exclude: set[str]) -> tuple[dict[str, object], list[dict[str, object]]]:
     """Total time loss and insertion delay (s) of every vehicle except `exclude`, over the run,
     and the same per entry edge (where each vehicle entered: its approach or side street)."""
     vehicles, time_loss, depart_delay = 0, 0.0, 0.0
@@ -98,7 +98,7 @@ def other_traffic_delay(tripinfo: Path, exclude: set[str]) -> tuple[dict[str, fl
             entry[0] += 1
             entry[1] += loss + wait
         element.clear()
-    totals = {"other_vehicles": vehicles, "other_time_loss_s": time_loss,
+    totals: dict[str, object] = {"other_vehicles": vehicles, "other_time_loss_s": time_loss,
               "other_depart_delay_s": depart_delay, "other_delay_s": time_loss + depart_delay}
     rows = [{"entry_edge": edge, "vehicles": int(n), "delay_s": delay} for edge, (n, delay) in sorted(by_entry.items())]
     return totals, rows

@@ -15,8 +15,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from signalprio.control.program import YELLOW, is_green
-from signalprio.control.rules import SafetyRules
+from signalprio.model.program import YELLOW, is_green
+from signalprio.model.safety import SafetyRules
 
 EPS = 1e-6
 KINDS = ("conflicting_green", "yellow", "intergreen", "min_green")
@@ -56,7 +56,7 @@ def check_signal(rules: SafetyRules, records: Iterable[tuple[float, str]]) -> li
     if not timeline:
         return []
     found: list[Violation] = []
-    first_time, shown = timeline[0]
+    _first_time, shown = timeline[0]
     n = len(shown)
     green_since: list[float | None] = [None] * n  # None: unknown (started before the record)
     yellow_since: list[float | None] = [None] * n
@@ -69,7 +69,7 @@ def check_signal(rules: SafetyRules, records: Iterable[tuple[float, str]]) -> li
         if len(state) != n:
             add(time, "conflicting_green", (), f"state length changed from {n} to {len(state)}")
             continue
-        for link, (before, now) in enumerate(zip(shown, state)):
+        for link, (before, now) in enumerate(zip(shown, state, strict=True)):
             if is_green(before) and not is_green(now):
                 since = green_since[link]
                 need = rules.required_green(link)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from signalprio import __version__
-from signalprio.sumo.binaries import sumo_version
+from signalprio.installation import sumo_version
 
 
 def provenance(experiment_name: str, experiment_hash: str) -> dict[str, str]:

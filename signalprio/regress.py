@@ -10,23 +10,44 @@ spread of the per-seed differences (what the seeds explain). Any monitor violati
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, ValidationError
 
-from signalprio.compliance.evaluate import incident_outcomes
 from signalprio.errors import UserError
 from signalprio.experiment import LoadedExperiment
+from signalprio.files import atomic_write_text
+from signalprio.pipeline import run_experiment
 from signalprio.provenance import provenance
-from signalprio.results import tables
-from signalprio.runner import execute, expand
+from signalprio.runner import executor_for
 
 DEFAULT_TOLERANCES = {"rate": 0.05, "arrival_median_s": 10.0, "arrival_p90_s": 15.0, "others_delay_pct": 5.0}
 LOWER_IS_BETTER = ("arrival_median_s", "arrival_p90_s", "others_delay_s", "monitor_violations")
+
+
+class Metric(BaseModel):
+    """One metric of one strategy: its value over all runs and per seed (for the spread)."""
+
+    model_config = ConfigDict(extra="forbid")
+    value: float
+    per_seed: list[float]
+
+
+Metrics = dict[str, dict[str, Metric]]  # strategy -> metric name -> metric
+
+
+class Baseline(BaseModel):
+    """The schema of a baseline file (results/baselines/*.json)."""
+
+    model_config = ConfigDict(extra="forbid")
+    provenance: dict[str, str]
+    experiment: str
+    tolerances: dict[str, float]
+    metrics: Metrics
 
 
 @dataclass(frozen=True)
@@ -40,37 +61,41 @@ class Check:
     reason: str
 
 
-def measure(loaded: LoadedExperiment, jobs: int) -> dict[str, dict[str, dict[str, object]]]:
+def measure(loaded: LoadedExperiment, jobs: int) -> Metrics:
     """Metrics per strategy: value over all runs and per seed (for the spread)."""
     if len(loaded.layouts()) > 1:
         raise UserError(f"{loaded.path}: field 'layouts': a regression check runs one station layout; name one")
-    specs = expand(loaded)
-    done, failed = execute(specs, jobs)
-    if failed:
-        raise RegressionFailure([f"run {f.key} failed: {f.message}" for f in failed])
+    with executor_for(jobs) as pool:
+        results = run_experiment(loaded, pool)
+    if results.failed:
+        raise RegressionFailure([f"run {key} failed: {message}" for key, message in results.failed])
     exp = loaded.experiment
-    frames = tables(done, provenance(exp.name, exp.digest()))
-    runs, other = frames["runs"], frames["other_traffic"]
-    outcomes = incident_outcomes(runs, loaded.plan)
-    metrics: dict[str, dict[str, dict[str, object]]] = {}
+    runs, other = results.frames["runs"], results.frames["other_traffic"]
+    outcomes = results.frames["compliance_incidents"]
+    outcomes = outcomes[outcomes["plan"] == loaded.plan.name]
+    metrics: Metrics = {}
     for strategy in [s.name for s in exp.strategies]:
         mine = runs[runs["strategy"] == strategy]
         mine_other = other[other["strategy"] == strategy]
         mine_outcomes = outcomes[outcomes["strategy"] == strategy] if len(outcomes) else outcomes
-        values: dict[str, dict[str, object]] = {}
-
-        def add(name: str, per: pd.Series, pooled: float) -> None:
-            values[name] = {"value": float(pooled), "per_seed": [float(v) for v in per.to_numpy()]}
-
         arrival = mine["arrival_after_alarm_s"]
-        add("arrival_median_s", mine.groupby("seed")["arrival_after_alarm_s"].median(), arrival.median())
-        add("arrival_p90_s", mine.groupby("seed")["arrival_after_alarm_s"].quantile(0.9), arrival.quantile(0.9))
-        add("others_delay_s", mine_other.groupby("seed")["other_delay_s"].mean(), mine_other["other_delay_s"].mean())
-        add("monitor_violations", mine.groupby("seed")["monitor_violations"].max(), float(mine["monitor_violations"].max()))
+        values: dict[str, Metric] = {
+            "arrival_median_s": _metric(mine.groupby("seed")["arrival_after_alarm_s"].median(), arrival.median()),
+            "arrival_p90_s": _metric(mine.groupby("seed")["arrival_after_alarm_s"].quantile(0.9),
+                                     arrival.quantile(0.9)),
+            "others_delay_s": _metric(mine_other.groupby("seed")["other_delay_s"].mean(),
+                                      mine_other["other_delay_s"].mean()),
+            "monitor_violations": _metric(mine.groupby("seed")["monitor_violations"].max(),
+                                          float(mine["monitor_violations"].max())),
+        }
         for stage, frame in mine_outcomes.groupby("stage", sort=False) if len(mine_outcomes) else []:
-            add(f"rate {stage}", frame.groupby("seed")["met"].mean(), frame["met"].mean())
+            values[f"rate {stage}"] = _metric(frame.groupby("seed")["met"].mean(), frame["met"].mean())
         metrics[strategy] = values
     return metrics
+
+
+def _metric(per: pd.Series, pooled: float) -> Metric:
+    return Metric(value=float(pooled), per_seed=[float(v) for v in per.to_numpy()])
 
 
 class RegressionFailure(Exception):
@@ -81,26 +106,24 @@ class RegressionFailure(Exception):
         self.reasons = reasons
 
 
-def compare(baseline: dict[str, object], current: dict[str, dict[str, dict[str, object]]],
-            tolerances: dict[str, float]) -> list[Check]:
+def compare(baseline: Baseline, current: Metrics, tolerances: dict[str, float]) -> list[Check]:
     checks = []
-    base_metrics: dict[str, dict[str, dict[str, object]]] = baseline["metrics"]  # type: ignore[assignment]
     for strategy, metrics in current.items():
         for metric, now in metrics.items():
-            value = float(now["value"])  # type: ignore[arg-type]
+            value = now.value
             if metric == "monitor_violations":
                 status = "regression" if value > 0 else "ok"
                 checks.append(Check(strategy, metric, 0.0, value, 0.0, status,
                                     "unsafe signal states: the conflict monitor counted violations" if value else ""))
                 continue
-            base = base_metrics.get(strategy, {}).get(metric)
+            base = baseline.metrics.get(strategy, {}).get(metric)
             if base is None:
                 checks.append(Check(strategy, metric, float("nan"), value, float("nan"), "regression",
                                     "not in the baseline: update it with --update"))
                 continue
-            before = float(base["value"])  # type: ignore[arg-type]
+            before = base.value
             sign = 1.0 if metric in LOWER_IS_BETTER else -1.0
-            differences = sign * (np.asarray(now["per_seed"], dtype=float) - np.asarray(base["per_seed"], dtype=float))
+            differences = sign * (np.asarray(now.per_seed, dtype=float) - np.asarray(base.per_seed, dtype=float))
             worse = float(np.mean(differences))
             spread = float(np.max(np.abs(differences - worse))) if len(differences) > 1 else 0.0
             allowed = _tolerance(metric, before, tolerances) + spread
@@ -128,33 +151,29 @@ def _label(metric: str) -> str:
             "others_delay_s": "others' delay per incident (veh·s)"}.get(metric, metric)
 
 
-def write_baseline(path: Path, loaded: LoadedExperiment, metrics: dict[str, dict[str, dict[str, object]]],
-                   tolerances: dict[str, float], force: bool) -> None:
+def write_baseline(path: Path, loaded: LoadedExperiment, metrics: Metrics, tolerances: dict[str, float],
+                   force: bool) -> None:
     exp = loaded.experiment
     stamp = provenance(exp.name, exp.digest())
     if path.is_file() and not force:
         old = read_baseline(path)
-        if old["provenance"]["sumo_version"] != stamp["sumo_version"]:  # type: ignore[index]
-            raise UserError(f"{path}: made with SUMO {old['provenance']['sumo_version']}, this is SUMO "  # type: ignore[index]
+        if old.provenance.get("sumo_version") != stamp["sumo_version"]:
+            raise UserError(f"{path}: made with SUMO {old.provenance.get('sumo_version')}, this is SUMO "
                             f"{stamp['sumo_version']}; results differ between SUMO versions: use --force to replace it")
-    document = {"provenance": stamp, "experiment": str(loaded.path.name), "tolerances": tolerances, "metrics": metrics}
+    document = Baseline(provenance=stamp, experiment=loaded.path.name, tolerances=tolerances, metrics=metrics)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
-    os.replace(tmp, path)
+    atomic_write_text(path, json.dumps(document.model_dump(mode="json"), indent=2, sort_keys=True) + "\n")
 
 
-def read_baseline(path: Path) -> dict[str, object]:
+def read_baseline(path: Path) -> Baseline:
     if not path.is_file():
         raise UserError(f"{path}: baseline not found (create it with --update)")
     try:
-        document = json.loads(path.read_text())
-    except json.JSONDecodeError as error:
-        raise UserError(f"{path}: not a signalprio baseline ({error})") from None
-    missing = [key for key in ("metrics", "provenance", "tolerances") if key not in document]
-    if missing:
-        raise UserError(f"{path}: not a signalprio baseline (field '{missing[0]}' is missing)")
-    return document
+        return Baseline.model_validate_json(path.read_text())
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "(top level)"
+        raise UserError(f"{path}: not a signalprio baseline (field '{where}': {first['msg']})") from None
 
 
 def junit_xml(checks: list[Check], name: str) -> str:

@@ -23,29 +23,34 @@ Every table carries the provenance columns, and the parquet files also as metada
 
 from __future__ import annotations
 
+import functools
 import json
-import os
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from signalprio.compliance.evaluate import (compliance_breakdown, compliance_summary, components, incident_outcomes,
-                                            layout_comparison)
+from signalprio.compliance.evaluate import (
+    compliance_breakdown,
+    compliance_summary,
+    components,
+    incident_outcomes,
+    layout_comparison,
+)
 from signalprio.compliance.plans import RequirementPlan
-from signalprio.run import RunResult
-
-BASELINE = "none"
+from signalprio.errors import UserError
+from signalprio.files import atomic_write, atomic_write_text
+from signalprio.names import BASELINE
+from signalprio.runs import RunResult
+from signalprio.schema import RUN_TABLES, TABLES, columns
 
 
 def tables(results: list[RunResult], stamp: dict[str, str]) -> dict[str, pd.DataFrame]:
-    """Collect run rows into tables, keyed rows first, provenance last."""
-    rows: dict[str, list[dict[str, object]]] = {k: [] for k in
-                                                ("runs", "signals", "other_traffic", "preemptions", "requests",
-                                                 "violations", "trajectories", "signal_states", "delay_by_entry")}
+    """Collect run rows into the run tables, keyed rows first, provenance last."""
+    rows: dict[str, list[dict[str, object]]] = {name: [] for name in RUN_TABLES}
     for result in results:
-        lost = {row["vehicle"]: [] for row in result.trips}
+        lost: dict[object, list[dict[str, object]]] = {row["vehicle"]: [] for row in result.trips}
         for row in result.signals:
             lost[row["vehicle"]].append({"signal_id": row["signal_id"], "time_lost_s": row["time_lost_s"]})
         rows["runs"] += [{**result.key, **row, "time_lost_by_signal": lost[row["vehicle"]]} for row in result.trips]
@@ -59,31 +64,55 @@ def tables(results: list[RunResult], stamp: dict[str, str]) -> dict[str, pd.Data
         rows["delay_by_entry"] += [{**result.key, **row} for row in result.delay_by_entry]
     out = {}
     for name, items in rows.items():
-        frame = pd.DataFrame(items)
-        for key, value in stamp.items():
-            frame[key] = value
+        frame = stamped(name, pd.DataFrame(items), stamp)
         sort = [c for c in ("layout", "strategy", "seed", "incident") if c in frame.columns]
-        out[name] = frame.sort_values(sort, kind="stable").reset_index(drop=True) if sort else frame
+        out[name] = frame.sort_values(sort, kind="stable").reset_index(drop=True)
     return out
 
 
-def _atomic_write(path: Path, write: object) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    write(tmp)  # type: ignore[operator]
-    os.replace(tmp, path)
+def stamped(name: str, frame: pd.DataFrame, stamp: dict[str, str]) -> pd.DataFrame:
+    """The frame with the provenance added and exactly its table's columns, in schema order.
+
+    A column the schema does not know is a programming error; a missing one (an empty table,
+    or a comparison without a baseline) stays empty.
+    """
+    frame = frame.assign(**stamp)
+    expected = columns(name)
+    unknown = [c for c in frame.columns if c not in expected]
+    if unknown:
+        raise ValueError(f"table {name}: columns {unknown} are not in its schema (signalprio.schema)")
+    for column in TABLES[name]:
+        if column.name not in frame.columns:  # NaN in number columns, as pandas reads an empty one back
+            frame[column.name] = float("nan") if pa.types.is_floating(column.type) else None
+    return frame[expected]
 
 
 def write_tables(folder: Path, frames: dict[str, pd.DataFrame], stamp: dict[str, str],
                  parameters: dict[str, object]) -> None:
-    """Parquet files, each carrying the provenance and the experiment's parameters as metadata."""
+    """Parquet files through their schemas, each carrying the provenance and the experiment's parameters."""
     folder.mkdir(parents=True, exist_ok=True)
     metadata = {**{f"signalprio.{k}": v for k, v in stamp.items()},
                 "signalprio.parameters": json.dumps(parameters, sort_keys=True)}
     for name, frame in frames.items():
-        table = pa.Table.from_pandas(frame, preserve_index=False)
+        table = pa.Table.from_pandas(frame, schema=TABLES[name], preserve_index=False)
         table = table.replace_schema_metadata({**(table.schema.metadata or {}),
                                                **{k.encode(): v.encode() for k, v in metadata.items()}})
-        _atomic_write(folder / f"{name}.parquet", lambda p, t=table: pq.write_table(t, p))
+        atomic_write(folder / f"{name}.parquet", functools.partial(pq.write_table, table))
+
+
+def read_table(folder: Path, name: str) -> pd.DataFrame:
+    """A result table, checked against its schema: a missing, unreadable or foreign file is an input error."""
+    path = folder / f"{name}.parquet"
+    if not path.is_file():
+        raise UserError(f"{folder}: no {name}.parquet here (run an experiment first)")
+    try:
+        table = pq.read_table(path)
+    except (OSError, pa.ArrowException) as error:
+        raise UserError(f"{path}: not a readable parquet file ({error})") from None
+    missing = [c for c in TABLES[name].names if c not in table.schema.names]
+    if missing:
+        raise UserError(f"{path}: column '{missing[0]}' is missing: not a {name} table of this signalprio version")
+    return table.to_pandas()
 
 
 def summarise(frames: dict[str, pd.DataFrame], order: list[str] | None = None,
@@ -127,7 +156,9 @@ def _summarise_layout(layout: str, runs: pd.DataFrame, other: pd.DataFrame, even
             runs_other = other[other["strategy"] == strategy].set_index(key)["other_delay_s"]
             paired = (runs_other - base).dropna()
             row["other_delay_change_per_incident_s"] = paired.mean()
-            row["other_delay_change_pct"] = 100 * (runs_other.loc[paired.index].sum() / base.loc[paired.index].sum() - 1)
+            base_total = base.loc[paired.index].sum()
+            row["other_delay_change_pct"] = (100 * (runs_other.loc[paired.index].sum() / base_total - 1)
+                                             if base_total else float("nan"))  # no delay to compare with
             mine = trips.set_index([*key, "vehicle"])
             saved = (base_trips["driving_s"] - mine["driving_s"]).dropna()
             signals = mine.loc[saved.index, "signals_passed"].clip(lower=1)
@@ -148,11 +179,9 @@ def add_compliance(frames: dict[str, pd.DataFrame], plans: list[RequirementPlan]
         "time_components": components(outcomes),
     }
     for name, frame in derived.items():
-        for key, value in stamp.items():
-            frame[key] = value
-        frames[name] = frame
+        frames[name] = stamped(name, frame, stamp)
 
 
 def write_summary(folder: Path, summary: pd.DataFrame, stamp: dict[str, str], extra: dict[str, object]) -> None:
     document = {"provenance": stamp, **extra, "strategies": json.loads(summary.to_json(orient="records"))}
-    _atomic_write(folder / "summary.json", lambda p: p.write_text(json.dumps(document, indent=2) + "\n"))
+    atomic_write_text(folder / "summary.json", json.dumps(document, indent=2) + "\n")

@@ -8,87 +8,35 @@ from __future__ import annotations
 
 import functools
 import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 
-from signalprio.control.rules import SafetyRules
+from signalprio.build.demand import demand_files
 from signalprio.control.strategies import make_controller
 from signalprio.dispatch import Dispatch, TravelTimes, plan_dispatch
-from signalprio.errors import UserError
 from signalprio.experiment import Incident, LoadedExperiment
 from signalprio.fleet import VehicleType, load_fleet, vtypes_additional
 from signalprio.measure import EngineRecorder, other_traffic_delay
+from signalprio.model.network import Network
+from signalprio.model.safety import SafetyRules
 from signalprio.monitor import KINDS, check_record, read_switch_states
-from signalprio.scenario.scenario import ALL_STATIONS
-from signalprio.sumo.network import Network, load_network
+from signalprio.runs import RunResult, RunSpec
+from signalprio.sumo.loader import load_network
 from signalprio.sumo.session import EngineSlot, SumoSession
 
 
-@dataclass(frozen=True)
-class RunSpec:
-    experiment: LoadedExperiment
-    incident: Incident
-    seed: int
-    strategy: str
-    layout: str = ALL_STATIONS  # which of the scenario's stations exist
-    warm_state: bytes | None = None  # SUMO state at the alarm time (gzip XML); None: simulate from 0
-    dispatches: tuple[Dispatch, ...] = ()  # empty: the experiment's unit from the scenario's station
-
-    @property
-    def key(self) -> dict[str, object]:
-        return {"layout": self.layout, "strategy": self.strategy, "seed": self.seed, "incident": self.incident.id}
-
-
-@dataclass
-class RunResult:
-    key: dict[str, object]
-    trips: list[dict[str, object]] = field(default_factory=list)
-    signals: list[dict[str, object]] = field(default_factory=list)
-    preemptions: list[dict[str, object]] = field(default_factory=list)
-    requests: list[dict[str, object]] = field(default_factory=list)
-    signal_states: list[dict[str, object]] = field(default_factory=list)
-    delay_by_entry: list[dict[str, object]] = field(default_factory=list)
-    violations: list[dict[str, object]] = field(default_factory=list)
-    trajectories: list[dict[str, object]] = field(default_factory=list)
-    other_traffic: dict[str, object] = field(default_factory=dict)
-
-
 @functools.lru_cache(maxsize=4)
-def _network(path: Path) -> Network:
+def network_of(path: Path) -> Network:
+    """The network of a file, parsed once per process (every run of an experiment reads the same one)."""
     return load_network(path)
 
 
 @functools.lru_cache(maxsize=4)
 def safety_rules(path: Path, min_green_s: float) -> dict[str, SafetyRules]:
-    network = _network(path)
+    network = network_of(path)
     return {sid: SafetyRules.derive(s.program, s.foes, min_green_s) for sid, s in network.signals.items()}
-
-
-def validate_edges(loaded: LoadedExperiment) -> None:
-    """Every edge the experiment and scenario name must exist, and an explicit route must connect."""
-    network = _network(loaded.scenario.network_path())
-    scenario_file = loaded.scenario.folder / "scenario.toml"
-    engine = loaded.experiment.engine
-    checks = [(scenario_file, "stations.edge", station.edge) for station in loaded.scenario.stations]
-    checks += [(scenario_file, "incident_edges", e) for e in loaded.scenario.incident_edges]
-    checks += [(loaded.path, "incidents.edges", e) for e in loaded.experiment.incidents.edges or []]
-    checks += [(scenario_file, f"districts.{name}", e) for name, edges in loaded.scenario.districts.items() for e in edges]
-    checks += [(loaded.path, "engine.route", e) for e in engine.route or []]
-    for file, field_name, edge in checks:
-        if edge not in network.edge_lengths:
-            raise UserError(f"{file}: field '{field_name}': unknown edge '{edge}' in {network.path.name}")
-    if engine.route:
-        if engine.route[0] not in {station.edge for station in loaded.scenario.stations}:
-            raise UserError(f"{loaded.path}: field 'engine.route': must start at a station's edge")
-        for a, b in zip(engine.route, engine.route[1:]):
-            if b not in network.successors.get(a, ()):
-                raise UserError(f"{loaded.path}: field 'engine.route': edge '{b}' does not follow '{a}'")
-
-
-def plan_incidents(loaded: LoadedExperiment) -> list[Incident]:
-    return loaded.incidents(_network(loaded.scenario.network_path()).edge_lengths)
 
 
 def _record_signals_additional(network: Network, record: Path) -> str:
@@ -104,7 +52,7 @@ def background_args(loaded: LoadedExperiment, seed: int, load: str) -> list[str]
     exp, scenario = loaded.experiment, loaded.scenario
     return [
         "-n", str(scenario.network_path()),
-        "-r", ",".join(str(p) for p in scenario.demand_paths(load)),
+        "-r", ",".join(str(p) for p in demand_files(scenario, load)),
         "--seed", str(seed), "--no-step-log", "true", "--no-warnings", "true",
         *exp.simulation.sumo_args,
     ]
@@ -118,7 +66,7 @@ def save_warm_states(loaded: LoadedExperiment, seed: int, load: str, alarms: lis
     so a run can execute on any worker of a cluster.
     """
     exp = loaded.experiment
-    network = _network(loaded.scenario.network_path())
+    network = network_of(loaded.scenario.network_path())
     session = SumoSession(exp.simulation.backend, network, background_args(loaded, seed, load), exp.simulation.step_s)
     states: dict[float, bytes] = {}
     with tempfile.TemporaryDirectory(prefix="signalprio-warm-") as tmp:
@@ -146,13 +94,13 @@ def dispatches_for(loaded: LoadedExperiment, incident: Incident, layout: str) ->
 
 @functools.lru_cache(maxsize=4)
 def _travel_times(path: Path) -> TravelTimes:
-    return TravelTimes(_network(path))
+    return TravelTimes(network_of(path))
 
 
 def execute_run(spec: RunSpec) -> RunResult:
     """Simulate one run and measure it; raises UserError for bad input, anything else is a failed run."""
     exp, scenario = spec.experiment.experiment, spec.experiment.scenario
-    network = _network(scenario.network_path())
+    network = network_of(scenario.network_path())
     rules = safety_rules(scenario.network_path(), exp.preemption.min_green_s)
     fleet = load_fleet()
     incident = spec.incident
@@ -197,7 +145,7 @@ def execute_run(spec: RunSpec) -> RunResult:
         on_routes = {signal_id for recorder in recorders.values() for signal_id in recorder.signal_order}
         result.signal_states = [{"signal_id": sid, "time_s": t, "state": state}
                                 for t, sid, state in read_switch_states(record) if sid in on_routes]
-    for slot, dispatch in zip(slots, dispatches):
+    for slot, dispatch in zip(slots, dispatches, strict=True):
         recorder = recorders[slot.id]
         recorder.arrived_s = slot.arrived_at
         vehicle = {"unit": slot.unit, "vehicle": slot.id, "vehicle_type": slot.vehicle_type.id,

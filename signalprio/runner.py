@@ -1,4 +1,4 @@
-"""Expand an experiment into runs and execute them on local processes or a Dask cluster.
+"""Execute runs on local processes or a Dask cluster.
 
 libsumo holds one simulation per process, so parallel runs need processes (spawned, so no
 SUMO state is ever forked). The background traffic of each seed and load is simulated once
@@ -15,26 +15,18 @@ import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 
 from signalprio.errors import UserError
 from signalprio.experiment import LoadedExperiment
-from signalprio.run import RunResult, RunSpec, execute_run, plan_incidents, save_warm_states, validate_edges
+from signalprio.run import execute_run, save_warm_states
+from signalprio.runs import RunResult, RunSpec
 
 
 @dataclass(frozen=True)
 class RunFailure:
     key: dict[str, object]
     message: str
-
-
-def expand(loaded: LoadedExperiment) -> list[RunSpec]:
-    """All runs: incidents x seeds x station layouts x strategies, adjacent so pairs finish together."""
-    validate_edges(loaded)
-    exp = loaded.experiment
-    return [RunSpec(loaded, incident, seed, strategy.name, layout)
-            for incident in plan_incidents(loaded) for seed in exp.seeds for layout in loaded.layouts()
-            for strategy in exp.strategies]
 
 
 def run_guarded(spec: RunSpec) -> RunResult | RunFailure:
@@ -55,34 +47,46 @@ def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def execute(specs: list[RunSpec], jobs: int, on_done: Callable[[RunResult | RunFailure], None] = lambda _: None,
-            scheduler: str | None = None) -> tuple[list[RunResult], list[RunFailure]]:
-    """Warm up each seed and load once (state at every alarm), then run every spec from its state.
-
-    Local processes by default; with `scheduler`, the Dask cluster at that address runs them.
-    """
+def execute(
+    specs: list[RunSpec], pool: Executor, on_done: Callable[[RunResult | RunFailure], None] = lambda _: None
+) -> tuple[list[RunResult], list[RunFailure]]:
+    """Warm up each seed and load once (state at every alarm), then run every spec from its state on `pool`."""
     done: list[RunResult] = []
     failed: list[RunFailure] = []
     if not specs:
         return done, failed
-    with executor_for(jobs, scheduler) as pool:
-        alarms: dict[tuple[int, str], list[float]] = {}
-        for spec in specs:
-            alarms.setdefault((spec.seed, spec.incident.load), []).append(spec.incident.alarm_s)
-        warm_ups = [pool.submit(_warm_up, (specs[0].experiment, seed, load, times)) for (seed, load), times in alarms.items()]
-        states = dict(future.result() for future in warm_ups)
-        futures = [pool.submit(run_guarded, replace(spec, warm_state=states[(spec.seed, spec.incident.load)][spec.incident.alarm_s]))
-                   for spec in specs]
-        try:
-            for future in pool.as_completed(futures):
-                outcome = future.result()
-                (failed if isinstance(outcome, RunFailure) else done).append(outcome)  # type: ignore[arg-type]
-                on_done(outcome)
-        except UserError:
-            for future in futures:
-                future.cancel()
-            raise
+    alarms: dict[tuple[int, str], list[float]] = {}
+    for spec in specs:
+        alarms.setdefault((spec.seed, spec.incident.load), []).append(spec.incident.alarm_s)
+    warm_ups = [pool.submit(_warm_up, (specs[0].experiment, seed, load, times))
+                for (seed, load), times in alarms.items()]
+    states = dict(future.result() for future in warm_ups)
+    futures = [pool.submit(run_guarded,
+                           replace(spec, warm_state=states[(spec.seed, spec.incident.load)][spec.incident.alarm_s]))
+               for spec in specs]
+    try:
+        for future in pool.as_completed(futures):
+            outcome = future.result()
+            if isinstance(outcome, RunFailure):
+                failed.append(outcome)
+            else:
+                done.append(outcome)
+            on_done(outcome)
+    except UserError:
+        for future in futures:
+            future.cancel()
+        raise
     return done, failed
+
+
+class Executor(Protocol):
+    """Where runs execute: `submit` a function and its one argument, collect results as they complete."""
+
+    def submit(self, fn: Callable[..., Any], arg: Any) -> Any: ...
+
+    def as_completed(self, futures: list[Any]) -> Iterator[Any]: ...
+
+    def close(self) -> None: ...
 
 
 class _Local:
@@ -136,9 +140,9 @@ class _Dask:
 
 
 @contextlib.contextmanager
-def executor_for(jobs: int, scheduler: str | None) -> Iterator[_Local | _Dask]:
-    """Local processes (`jobs`), or the Dask cluster at `scheduler`."""
-    executor: _Local | _Dask = _Dask(scheduler) if scheduler else _Local(jobs)
+def executor_for(jobs: int | None = None, scheduler: str | None = None) -> Iterator[Executor]:
+    """Local processes (`jobs`, default one per core), or the Dask cluster at `scheduler`."""
+    executor: Executor = _Dask(scheduler) if scheduler else _Local(jobs or default_jobs())
     try:
         yield executor
     finally:

@@ -10,20 +10,20 @@ of the experiment are never mixed in.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 from dataclasses import asdict
 from pathlib import Path
 
 from signalprio.errors import UserError
-from signalprio.run import RunResult
+from signalprio.files import atomic_write_text
+from signalprio.runs import RunResult
 
 Key = tuple[str, str, int, str]  # station layout, strategy, seed, incident
 
 
 def key_of(mapping: dict[str, object]) -> Key:
-    return (str(mapping["layout"]), str(mapping["strategy"]), int(mapping["seed"]),  # type: ignore[call-overload]
+    return (str(mapping["layout"]), str(mapping["strategy"]), int(str(mapping["seed"])),
             str(mapping["incident"]))
 
 
@@ -50,18 +50,15 @@ class RunStore:
         name = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{key[0]}__{key[1]}__s{key[2]}__{key[3]}")
         return self.folder / f"{name}{'.failed' if failed else ''}.json"
 
-    def _write(self, path: Path, document: dict[str, object]) -> None:
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(document))
-        os.replace(tmp, path)
-
     def save(self, result: RunResult) -> None:
         key = key_of(result.key)
-        self._write(self._path(key), {"experiment_hash": self.experiment_hash, "result": asdict(result)})
+        atomic_write_text(self._path(key),
+                          json.dumps({"experiment_hash": self.experiment_hash, "result": asdict(result)}))
         self._path(key, failed=True).unlink(missing_ok=True)
 
     def save_failure(self, key: Key, message: str) -> None:
-        self._write(self._path(key, failed=True), {"experiment_hash": self.experiment_hash, "message": message})
+        atomic_write_text(self._path(key, failed=True),
+                          json.dumps({"experiment_hash": self.experiment_hash, "message": message}))
 
     def done(self, key: Key) -> bool:
         return self._path(key).is_file()

@@ -20,11 +20,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from signalprio import pipeline
 from signalprio.compliance.evaluate import incident_outcomes
 from signalprio.experiment import LoadedExperiment, load_experiment
-from signalprio.provenance import provenance
-from signalprio.results import tables
-from signalprio.runner import execute, expand
+from signalprio.runner import executor_for
 
 
 @dataclass
@@ -41,7 +40,8 @@ class ExperimentResult:
 
     def assert_no_monitor_violation(self) -> None:
         violations = self.frames["violations"]
-        assert violations.empty, f"conflict monitor: {len(violations)} violations, first: {violations.iloc[0].to_dict()}"
+        assert violations.empty, (f"conflict monitor: {len(violations)} violations, "
+                                  f"first: {violations.iloc[0].to_dict()}")
 
     def assert_arrives_within(self, seconds: float, strategy: str | None = None, layout: str | None = None) -> None:
         """Every vehicle (of `strategy` and station `layout`, default all) arrives within `seconds` of the alarm."""
@@ -63,11 +63,12 @@ class ExperimentResult:
 
 
 def run_experiment(path: Path) -> ExperimentResult:
+    """Every run of the experiment in this process, through the same pipeline as `signalprio run`."""
     loaded = load_experiment(path)
-    done, failed = execute(expand(loaded), jobs=1)
-    assert not failed, f"runs failed: {[f.message for f in failed]}"
-    exp = loaded.experiment
-    return ExperimentResult(loaded, tables(done, provenance(exp.name, exp.digest())))
+    with executor_for(jobs=1) as pool:
+        results = pipeline.run_experiment(loaded, pool)
+    assert not results.failed, f"runs failed: {[message for _, message in results.failed]}"
+    return ExperimentResult(loaded, results.frames)
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from signalprio.control.program import Phase, SignalProgram
-from signalprio.scenario.arterial import ArterialParameters, build_arterial
+from signalprio.build.arterial import ArterialParameters, build_arterial
+from signalprio.model.program import Phase, SignalProgram
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -53,7 +53,8 @@ def test_malformed_toml(tmp_path: Path) -> None:
 def test_invalid_field_is_named(tmp_path: Path, body: str, field: str | None) -> None:
     path = tmp_path / "exp.toml"
     path.write_text(f'name = "x"\nscenario = "{REPO / "networks" / "mannheim"}"\n{body}')
-    with pytest.raises(UserError, match=f"exp.toml: field '{field}" if field else "unknown requirement plan 'nowhere-2030'"):
+    with pytest.raises(UserError,
+                       match=f"exp.toml: field '{field}" if field else "unknown requirement plan 'nowhere-2030'"):
         load_experiment(path)
 
 
@@ -76,7 +77,7 @@ def test_every_shipped_experiment_is_valid() -> None:
         built = USER_BUILT.get(path.name)
         if built is not None and not (REPO / built / "scenario.toml").is_file():
             assert "signalprio network from-osm" in path.read_text()
-            with pytest.raises(UserError, match="scenario.toml: file not found"):
+            with pytest.raises(UserError, match=r"scenario\.toml: file not found"):
                 load_experiment(path)
             continue
         load_experiment(path)
@@ -120,5 +121,5 @@ def _to_toml(data: dict[str, object]) -> str:
 def test_toml_loader_names_the_first_bad_field(tmp_path: Path) -> None:
     path = tmp_path / "x.toml"
     path.write_text('name = "bad name with spaces"\nscenario = "."\nstrategies = ["none"]\nseeds = [1]\n')
-    with pytest.raises(UserError, match="x.toml: field 'name'"):
+    with pytest.raises(UserError, match=r"x\.toml: field 'name'"):
         load_toml(path, Experiment)

@@ -9,8 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from signalprio.compliance.evaluate import (compliance_breakdown, compliance_summary, incident_outcomes,
-                                            layout_comparison)
+from signalprio.compliance.evaluate import (
+    compliance_breakdown,
+    compliance_summary,
+    incident_outcomes,
+    layout_comparison,
+)
 from signalprio.compliance.plans import load_plan, preset_names
 from signalprio.compliance.stats import compare_rates, compare_times, wilson_interval
 from signalprio.errors import UserError
@@ -55,10 +59,11 @@ def test_paired_times_drop_missing_pairs() -> None:
     assert result.median_difference == -10
 
 
-def _runs(arrivals: dict[str, list[float]], crews: tuple[int, ...] = (2, 6, 2), district: str = "Innenstadt") -> pd.DataFrame:
+def _runs(arrivals: dict[str, list[float]], crews: tuple[int, ...] = (2, 6, 2),
+          district: str = "Innenstadt") -> pd.DataFrame:
     rows = []
     for strategy, times in arrivals.items():
-        for number, (time, crew) in enumerate(zip(times, crews)):
+        for number, (time, crew) in enumerate(zip(times, crews, strict=True)):
             rows.append({"strategy": strategy, "seed": 1, "incident": "i001", "vehicle": f"v{number}", "crew": crew,
                          "arrived": not math.isnan(time), "arrival_after_alarm_s": time, "turnout_s": 60.0,
                          "driving_s": time - 60, "station": "HFW", "band": "weekday_day", "district": district,
@@ -119,7 +124,7 @@ def test_malformed_plan_file_names_the_field(tmp_path: Path) -> None:
     plan = tmp_path / "city.toml"
     plan.write_text('name = "x"\nclock = "sunrise"\nturnout_s = { career = 60 }\n'
                     '[[stages]]\nname = "s1"\ntime_limit_s = 480\ncrew = 10\ntarget_rate = 0.9\n')
-    with pytest.raises(UserError, match="city.toml: field 'clock'"):
+    with pytest.raises(UserError, match=r"city\.toml: field 'clock'"):
         load_plan(str(plan))
 
 
@@ -139,7 +144,7 @@ def test_layouts_compare_with_their_own_baseline_and_with_the_reference() -> Non
     assert within.loc[("today", "green-wave"), "rate_change"] == pytest.approx(0.25)  # against today/none
     assert within.loc[("plan-2024", "green-wave"), "rate_change"] == pytest.approx(0.0)  # against plan-2024/none
     against = layout_comparison(outcomes, ["green-wave"], order)
-    assert list(zip(against["layout"], against["strategy"])) == list(arrivals)
+    assert list(zip(against["layout"], against["strategy"], strict=True)) == list(arrivals)
     against = against.set_index(["layout", "strategy"])
     assert against["reference"].unique().tolist() == ["today/none"]
     assert math.isnan(against.loc[("today", "none"), "rate_change"])

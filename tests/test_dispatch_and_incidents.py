@@ -11,9 +11,9 @@ from signalprio.compliance.plans import load_plan
 from signalprio.dispatch import TravelTimes, plan_dispatch
 from signalprio.errors import UserError
 from signalprio.experiment import load_experiment
-from signalprio.run import plan_incidents
+from signalprio.pipeline import plan_incidents
 from signalprio.scenario.scenario import Station, StationVehicle
-from signalprio.sumo.network import load_network
+from signalprio.sumo.loader import load_network
 from tests.conftest import REPO, write_experiment
 
 NEAR = Station(name="near", edge="fwd_2", type="career",
@@ -68,10 +68,11 @@ def test_incidents_from_csv_and_their_errors(tmp_path: Path) -> None:
     csv = tmp_path / "incidents.csv"
     csv.write_text("id,edge,position_m,alarm_s,district\nA1,fwd_10,50,700,Innenstadt\nA2,ring5_l_out,20,800,Innenstadt\n")
     loaded = load_experiment(write_experiment(tmp_path, REPO / "networks" / "mannheim",
-                                              'strategies = ["none"]\nseeds = [1]\n[incidents]\ncsv = "incidents.csv"\n'))
+                                              'strategies = ["none"]\nseeds = [1]\n[incidents]\n'
+                                              'csv = "incidents.csv"\n'))
     incidents = plan_incidents(loaded)
     assert [(i.id, i.edge, i.alarm_s, i.district) for i in incidents] == [
         ("A1", "fwd_10", 700.0, "Innenstadt"), ("A2", "ring5_l_out", 800.0, "Innenstadt")]
     csv.write_text("id,edge,position_m,alarm_s\nA1,nowhere,50,700\n")
-    with pytest.raises(UserError, match="incidents.csv: line 2: field 'edge': unknown edge 'nowhere'"):
+    with pytest.raises(UserError, match=r"incidents\.csv: line 2: field 'edge': unknown edge 'nowhere'"):
         plan_incidents(loaded)

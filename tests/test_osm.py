@@ -7,10 +7,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from signalprio.build.osm import detect_corridors
 from signalprio.cli import app
 from signalprio.experiment import load_experiment
-from signalprio.run import RunSpec, execute_run, plan_incidents
-from signalprio.scenario.osm import detect_corridors
+from signalprio.pipeline import plan_incidents
+from signalprio.run import execute_run
+from signalprio.runs import RunSpec
 from tests.conftest import REPO, write_experiment
 
 pytestmark = pytest.mark.sumo
@@ -20,7 +22,8 @@ HEIDELBERG = REPO.parent / "shared" / "data" / "heidelberg-region.osm.pbf"
 
 def _run_both(tmp_path: Path, scenario: Path) -> dict[str, object]:
     loaded = load_experiment(write_experiment(tmp_path, scenario, (
-        'strategies = ["none", "green-wave"]\nseeds = [1]\n[incidents]\ncount = 1\nalarm_from_s = 300\nalarm_to_s = 300\n'
+        'strategies = ["none", "green-wave"]\nseeds = [1]\n'
+        '[incidents]\ncount = 1\nalarm_from_s = 300\nalarm_to_s = 300\n'
         '[dispatch]\nstages = [["HLF"]]\n[simulation]\nhorizon_s = 420\n')))
     incident = plan_incidents(loaded)[0]
     return {name: execute_run(RunSpec(loaded, incident, 1, name)) for name in ("none", "green-wave")}

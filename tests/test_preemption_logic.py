@@ -7,14 +7,16 @@ without depending on traffic.
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
 
 from signalprio.control.preemption import Preemption, PreemptionParameters
 from signalprio.control.types import EngineView, Observation, SetSignalState, SignalAhead, SignalView
+from signalprio.model.network import Network
 from signalprio.run import safety_rules
-from signalprio.sumo.network import Network, load_network
+from signalprio.sumo.loader import load_network
 
 THROUGH, SIDE_THROUGH = 1, 9  # inbound through, side-street through at J1 (conflicting)
 
@@ -75,7 +77,8 @@ def test_equal_importance_goes_to_the_earliest_arrival(network: Network, empty_a
 
 def test_equal_importance_never_displaces_a_granted_unit(network: Network, empty_arterial: Path) -> None:
     ctrl = controller(network, empty_arterial)
-    run(ctrl, network, 100, 40, lambda t: [engine("A", THROUGH, 240)] + ([engine("B", SIDE_THROUGH, 10)] if t > 105 else []))
+    run(ctrl, network, 100, 40,
+        lambda t: [engine("A", THROUGH, 240)] + ([engine("B", SIDE_THROUGH, 10)] if t > 105 else []))
     assert granted(ctrl) == ["A"]
 
 
@@ -149,10 +152,11 @@ def test_unit_released_at_max_presence_is_served_again_after_the_reservice_inter
     grants = [e.time for e in ctrl.events if e.event == "granted"]
     released = [e.time for e in ctrl.events if e.event == "max_presence"]
     assert grants[:2] == [100, released[0] + 40.0]  # served again exactly when the interval ends, not before
-    assert all(later - earlier >= 30.0 + 40.0 for earlier, later in zip(grants, grants[1:]))
+    assert all(later - earlier >= 30.0 + 40.0 for earlier, later in pairwise(grants))
 
 
-def test_hold_serves_the_engines_whole_approach_and_stops_what_conflicts(network: Network, empty_arterial: Path) -> None:
+def test_hold_serves_the_engines_whole_approach_and_stops_what_conflicts(
+        network: Network, empty_arterial: Path) -> None:
     """The held state gives green to every protected movement of the engine's approach (the queue in front of
     it must move) and red to every link in conflict with them; it never shows conflicting greens."""
     ctrl = controller(network, empty_arterial)

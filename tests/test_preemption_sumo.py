@@ -8,17 +8,21 @@ from pathlib import Path
 import pytest
 
 import signalprio.run
+from signalprio.dispatch import Dispatch
 from signalprio.experiment import load_experiment
 from signalprio.monitor import check_record, read_switch_states
-from signalprio.run import Dispatch, RunSpec, execute_run, plan_incidents
-from signalprio.sumo.network import load_network
+from signalprio.pipeline import plan_incidents
+from signalprio.run import execute_run
+from signalprio.runs import RunSpec
+from signalprio.sumo.loader import load_network
 from tests.conftest import REPO, write_experiment
 
 pytestmark = pytest.mark.sumo
 
 
 def _spec(tmp_path: Path, scenario: Path, body: str, backend: str, strategy: str) -> RunSpec:
-    loaded = load_experiment(write_experiment(tmp_path, scenario, body + f'\n[dispatch]\nstages = [["HLF"]]\n[simulation]\nbackend = "{backend}"\nhorizon_s = 500\n'))
+    loaded = load_experiment(write_experiment(tmp_path, scenario, body + '\n[dispatch]\nstages = [["HLF"]]\n'
+                                              f'[simulation]\nbackend = "{backend}"\nhorizon_s = 500\n'))
     return RunSpec(loaded, plan_incidents(loaded)[0], 1, strategy)
 
 
@@ -85,10 +89,12 @@ def test_real_osm_network_with_actuated_signals_and_generated_demand(tmp_path: P
     """Berlin-Adlershof from the SUMO wheel: any network with signals works, safely."""
     loaded = load_experiment(write_experiment(
         tmp_path, REPO / "networks" / "berlin-adlershof",
-        'strategies = ["none", "green-wave"]\nseeds = [1]\n[incidents]\ncount = 1\nalarm_from_s = 300\nalarm_to_s = 300\n'
+        'strategies = ["none", "green-wave"]\nseeds = [1]\n'
+        '[incidents]\ncount = 1\nalarm_from_s = 300\nalarm_to_s = 300\n'
         f'[dispatch]\nstages = [["HLF"]]\n[simulation]\nbackend = "{backend}"\nhorizon_s = 400\n'))
     assert {s.program.kind for s in load_network(loaded.scenario.network_path()).signals.values()} == {"actuated"}
-    results = {name: execute_run(RunSpec(loaded, plan_incidents(loaded)[0], 1, name)) for name in ("none", "green-wave")}
+    results = {name: execute_run(RunSpec(loaded, plan_incidents(loaded)[0], 1, name))
+               for name in ("none", "green-wave")}
     for result in results.values():
         assert result.violations == [] and result.trips[0]["arrived"]
     assert results["green-wave"].trips[0]["signals_passed"] >= 5

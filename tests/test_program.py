@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from signalprio.control.program import Phase, SignalProgram
-from signalprio.control.rules import SafetyRules
+from signalprio.model.program import Phase, SignalProgram
+from signalprio.model.safety import SafetyRules
 from tests.conftest import TWO_PHASE_FOES, two_phase_program
 
 

@@ -9,9 +9,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from signalprio.build.arterial import ArterialParameters, build_arterial
 from signalprio.experiment import load_experiment
-from signalprio.run import RunSpec, execute_run, plan_incidents
-from signalprio.scenario.arterial import ArterialParameters, build_arterial
+from signalprio.pipeline import plan_incidents
+from signalprio.run import execute_run
+from signalprio.runs import RunSpec
 from tests.conftest import write_experiment
 
 pytestmark = pytest.mark.sumo
@@ -38,7 +40,8 @@ def test_no_monitor_violation_on_random_arterials(parameters: ArterialParameters
         folder = build_arterial(Path(tmp) / "arterial", parameters)
         destination = f"J{parameters.intersections}_l_out" if to_side_street else f"fwd_{parameters.intersections}"
         body = (f'strategies = [{{ name = "p", trigger = "{trigger}", recovery = "{recovery}" }}]\nseeds = [{seed}]\n'
-                f'[incidents]\ncount = 1\nseed = {seed}\nalarm_from_s = 150\nalarm_to_s = 240\nedges = ["{destination}"]\n'
+                f'[incidents]\ncount = 1\nseed = {seed}\nalarm_from_s = 150\nalarm_to_s = 240\n'
+                f'edges = ["{destination}"]\n'
                 '[dispatch]\nstages = [["ELW", "HLF", "DLK"]]\n[simulation]\nhorizon_s = 300\n')
         loaded = load_experiment(write_experiment(Path(tmp), folder, body))
         result = execute_run(RunSpec(loaded, plan_incidents(loaded)[0], seed, "p"))

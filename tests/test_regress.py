@@ -72,7 +72,7 @@ def test_controller_that_holds_green_forever_fails_on_cost_to_others(tmp_path: P
     def holding(parameters, network, rules):  # type: ignore[no-untyped-def]
         if parameters is None:
             return make_controller(parameters, network, rules)
-        return _HoldsForever(network, rules, dataclasses.replace(parameters, max_presence_s=1e9))
+        return _HoldsForever(network, rules, parameters.model_copy(update={"max_presence_s": 1e9}))
 
     monkeypatch.setattr(signalprio.run, "make_controller", holding)
     code, output, _ = regress(tmp_path)

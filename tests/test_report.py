@@ -38,7 +38,8 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("report")
     experiment = folder / "report.toml"
     experiment.write_text((REPO / "experiments" / "regression.toml").read_text()
-                          .replace('scenario = "../networks/regression"', f'scenario = "{REPO / "networks" / "regression"}"')
+                          .replace('scenario = "../networks/regression"',
+                                   f'scenario = "{REPO / "networks" / "regression"}"')
                           .replace("seeds = [1, 2, 3]", "seeds = [1]")
                           + '\n[incidents.bands]\nweekday_day = { share = 0.6, load = "peak" }\n'
                             'weekend = { share = 0.4, load = "offpeak" }\n')

@@ -9,11 +9,13 @@ from pathlib import Path
 import pytest
 import sumolib
 
+from signalprio.build.demand import random_trips
+from signalprio.build.roads import Place, Road, RoadNetworkSpec, StationSite, build_road_network
 from signalprio.errors import UserError
 from signalprio.experiment import LoadedExperiment, load_experiment
-from signalprio.run import RunSpec, execute_run, plan_incidents
-from signalprio.scenario.demand import random_trips
-from signalprio.scenario.roads import Place, Road, RoadNetworkSpec, StationSite, build_road_network
+from signalprio.pipeline import plan_incidents
+from signalprio.run import execute_run
+from signalprio.runs import RunSpec
 from tests.conftest import REPO, write_experiment
 
 TOWN = RoadNetworkSpec(
@@ -36,7 +38,7 @@ def town(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
 
 @pytest.mark.sumo
 def test_town_has_signals_pockets_side_streets_and_engine_only_station_exits(town: tuple[Path, object]) -> None:
-    folder, built = town
+    _folder, built = town
     net = sumolib.net.readNet(str(built.net_file), withPrograms=True)  # type: ignore[attr-defined]
     signals = {tls.getID() for tls in net.getTrafficLights()}
     # two junctions on each half of Main Street, the four-arm crossing in the centre
@@ -113,11 +115,11 @@ def test_random_trips_leave_nothing_in_the_working_folder(town: tuple[Path, obje
 
 def test_mannheim_stations_experiment_reaches_every_incident_edge_from_every_layout() -> None:
     from signalprio.dispatch import TravelTimes
-    from signalprio.run import validate_edges
-    from signalprio.sumo.network import load_network
+    from signalprio.pipeline import network
+    from signalprio.sumo.loader import load_network
 
     loaded = load_experiment(REPO / "experiments" / "mannheim-stations.toml")
-    validate_edges(loaded)
+    network(loaded)
     scenario = loaded.scenario
     assert [len(scenario.layout_stations(layout)) for layout in loaded.layouts()] == [3, 6]
     travel = TravelTimes(load_network(scenario.network_path()))

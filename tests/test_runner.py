@@ -20,7 +20,8 @@ from tests.conftest import REPO, write_experiment
 
 pytestmark = pytest.mark.sumo
 
-BODY = ('strategies = ["none", "green-wave"]\nseeds = [1]\n[incidents]\ncount = 4\nalarm_from_s = 200\nalarm_to_s = 300\n'
+BODY = ('strategies = ["none", "green-wave"]\nseeds = [1]\n'
+        '[incidents]\ncount = 4\nalarm_from_s = 200\nalarm_to_s = 300\n'
         '[dispatch]\nstages = [["HLF"]]\n[simulation]\nhorizon_s = 240\n')
 
 

@@ -13,17 +13,21 @@ from signalprio.control.timing import travel_time
 from signalprio.control.types import Command, Observation, SetSignalState
 from signalprio.experiment import load_experiment
 from signalprio.fleet import load_fleet
-from signalprio.run import RunResult, RunSpec, execute_run, plan_incidents, safety_rules
-from signalprio.runner import execute, expand
-from signalprio.sumo.network import load_network
+from signalprio.pipeline import plan_incidents, plan_runs
+from signalprio.run import execute_run, safety_rules
+from signalprio.runner import execute, executor_for
+from signalprio.runs import RunResult, RunSpec
+from signalprio.sumo.loader import load_network
 from signalprio.sumo.session import SumoSession
 from tests.conftest import REPO, write_experiment
 
 pytestmark = pytest.mark.sumo
 
 
-def _runs(tmp_path: Path, scenario: Path, body: str, backend: str) -> tuple[list[RunSpec], dict[tuple[str, int, str], RunResult]]:
-    loaded = load_experiment(write_experiment(tmp_path, scenario, body + f'\n[dispatch]\nstages = [["HLF"]]\n[simulation]\nbackend = "{backend}"\nhorizon_s = 600\n'))
+def _runs(tmp_path: Path, scenario: Path, body: str,
+          backend: str) -> tuple[list[RunSpec], dict[tuple[str, int, str], RunResult]]:
+    loaded = load_experiment(write_experiment(tmp_path, scenario, body + '\n[dispatch]\nstages = [["HLF"]]\n'
+                                              f'[simulation]\nbackend = "{backend}"\nhorizon_s = 600\n'))
     specs = [RunSpec(loaded, incident, seed, strategy.name) for incident in plan_incidents(loaded)
              for seed in loaded.experiment.seeds for strategy in loaded.experiment.strategies]
     return specs, {(s.incident.id, s.seed, s.strategy): execute_run(s) for s in specs}
@@ -59,9 +63,10 @@ def test_plan_model_predicts_what_sumo_shows(empty_arterial: Path, backend: str)
 
 
 def test_engine_on_the_mannheim_corridor_arrives_and_is_timed_from_the_alarm(tmp_path: Path, backend: str) -> None:
-    specs, results = _runs(tmp_path, REPO / "networks" / "mannheim",
-                           'strategies = ["none"]\nseeds = [1]\n[incidents]\ncount = 1\nalarm_from_s = 300\nalarm_to_s = 300\n',
-                           backend)
+    _specs, results = _runs(tmp_path, REPO / "networks" / "mannheim",
+                            'strategies = ["none"]\nseeds = [1]\n'
+                            '[incidents]\ncount = 1\nalarm_from_s = 300\nalarm_to_s = 300\n',
+                            backend)
     trip = next(iter(results.values())).trips[0]
     assert trip["arrived"] and trip["alarm_s"] == 300
     assert trip["departed_s"] >= 300 + 60  # turnout before driving
@@ -70,8 +75,10 @@ def test_engine_on_the_mannheim_corridor_arrives_and_is_timed_from_the_alarm(tmp
     assert trip["distance_m"] > 3000 and trip["signals_passed"] == 10
 
 
-def test_free_road_with_green_wave_gives_free_flow_travel_time(tmp_path: Path, empty_arterial: Path, backend: str) -> None:
-    _, results = _runs(tmp_path, empty_arterial, 'strategies = ["green-wave"]\nseeds = [1]\n[incidents]\ncount = 2\n', backend)
+def test_free_road_with_green_wave_gives_free_flow_travel_time(tmp_path: Path, empty_arterial: Path,
+                                                               backend: str) -> None:
+    _, results = _runs(tmp_path, empty_arterial, 'strategies = ["green-wave"]\nseeds = [1]\n[incidents]\ncount = 2\n',
+                       backend)
     hlf = load_fleet()["HLF"]
     for result in results.values():
         trip = result.trips[0]
@@ -82,10 +89,10 @@ def test_free_road_with_green_wave_gives_free_flow_travel_time(tmp_path: Path, e
 
 def test_green_wave_shortens_the_drive_on_a_congested_arterial_safely(tmp_path: Path, congested_arterial: Path,
                                                                       backend: str) -> None:
-    specs, results = _runs(tmp_path, congested_arterial,
-                           'strategies = ["none", "green-wave"]\nseeds = [1, 2]\n[incidents]\ncount = 2\n', backend)
+    _specs, results = _runs(tmp_path, congested_arterial,
+                            'strategies = ["none", "green-wave"]\nseeds = [1, 2]\n[incidents]\ncount = 2\n', backend)
     driving = {s: [r.trips[0]["driving_s"] for k, r in results.items() if k[2] == s] for s in ("none", "green-wave")}
-    savings = [a - b for a, b in zip(driving["none"], driving["green-wave"])]
+    savings = [a - b for a, b in zip(driving["none"], driving["green-wave"], strict=True)]
     assert statistics.mean(savings) >= 30, driving  # seconds saved per run, same incidents and seeds
     assert all(s >= 10 for s in savings), driving
     for result in results.values():
@@ -133,9 +140,11 @@ def test_traci_and_libsumo_give_the_same_run(tmp_path: Path, congested_arterial:
 def test_strategies_start_from_the_same_saved_state(tmp_path: Path, congested_arterial: Path, backend: str) -> None:
     """Common random numbers: until the controller first acts, both strategies see the same traffic."""
     loaded = load_experiment(write_experiment(tmp_path, congested_arterial,
-                                              'strategies = ["none", "green-wave"]\nseeds = [5]\n[incidents]\ncount = 1\n'
-                                              f'[dispatch]\nstages = [["HLF"]]\n[simulation]\nbackend = "{backend}"\nhorizon_s = 400\n'))
-    done, failed = execute(expand(loaded), jobs=1)
+                                              'strategies = ["none", "green-wave"]\nseeds = [5]\n'
+                                              '[incidents]\ncount = 1\n[dispatch]\nstages = [["HLF"]]\n'
+                                              f'[simulation]\nbackend = "{backend}"\nhorizon_s = 400\n'))
+    with executor_for(jobs=1) as pool:
+        done, failed = execute(plan_runs(loaded), pool)
     assert failed == []
     by_strategy = {r.key["strategy"]: r for r in done}
     first_command = min(e["time"] for e in by_strategy["green-wave"].preemptions)

@@ -34,7 +34,8 @@ def test_queue_clearance_uses_saturation_headway_and_start_up_loss() -> None:
 
 
 @given(st.floats(1, 5000), st.floats(0, 30), st.floats(1, 30), st.floats(0.3, 3))
-def test_prediction_is_never_faster_than_the_free_speed_allows(distance: float, speed: float, free: float, accel: float) -> None:
+def test_prediction_is_never_faster_than_the_free_speed_allows(distance: float, speed: float, free: float,
+                                                               accel: float) -> None:
     assert travel_time(distance, speed, free, accel) >= distance / max(free, speed, 0.1) - 1e-9
 
 

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from signalprio.control.clock import SignalClock
-from signalprio.control.rules import SafetyRules
 from signalprio.control.transition import build_transition
+from signalprio.model.safety import SafetyRules
 from signalprio.monitor import check_signal
 from tests.conftest import TWO_PHASE_FOES, two_phase_program
 
@@ -54,7 +54,8 @@ def test_monitor_catches_shortened_all_red() -> None:
 
 def test_monitor_catches_green_shorter_than_minimum() -> None:
     # side green shown for 2 s only, with full yellow and all-red on both sides
-    assert "min_green" in kinds([(0, MAIN), (20, "yyrr"), (23, "rrrr"), (26, SIDE), (28, "rryy"), (31, "rrrr"), (34, MAIN)])
+    assert "min_green" in kinds([(0, MAIN), (20, "yyrr"), (23, "rrrr"), (26, SIDE), (28, "rryy"), (31, "rrrr"),
+                                 (34, MAIN)])
 
 
 def test_states_replaced_within_the_same_instant_are_not_judged() -> None:

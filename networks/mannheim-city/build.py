@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from signalprio.scenario.roads import Place, Road, RoadNetworkSpec, StationSite, build_road_network
+from signalprio.build.roads import Place, Road, RoadNetworkSpec, StationSite, build_road_network
 
 HERE = Path(__file__).resolve().parent
 

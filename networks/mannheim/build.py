@@ -12,8 +12,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from signalprio.scenario.corridor import CorridorJunction, CorridorSpec, SignalTiming, build_network, write_plain_files
-from signalprio.scenario.demand import DemandLevel, write_demand
+from signalprio.build.corridor import CorridorJunction, CorridorSpec, SignalTiming, build_network, write_plain_files
+from signalprio.build.demand import DemandLevel, write_demand
 
 HERE = Path(__file__).resolve().parent
 PLAIN = HERE / "plain"

@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from signalprio.scenario.plainxml import attrs as _attrs, document as _xml
+from signalprio.build.plainxml import attrs as _attrs, document as _xml
 from signalprio.sumo.binaries import run_tool
 
 
@@ -177,7 +177,11 @@ def write_plain_files(spec: CorridorSpec, folder: Path) -> dict[str, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     points = spec.node_points()
     chain = spec.chainage()
-    nodes, edges, connections, logics, signal_links = [], [], [], [], []
+    nodes: list[str] = []
+    edges: list[str] = []
+    connections: list[str] = []
+    logics: list[str] = []
+    signal_links: list[str] = []
     speed, side_speed = spec.speed_kmh / 3.6, spec.side_speed_kmh / 3.6
     main_green, side_green = spec.timing.greens()
     t = spec.timing

@@ -17,8 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from signalprio.errors import UserError
-from signalprio.scenario.corridor import CorridorSpec
-from signalprio.sumo.binaries import sumo_home, tool_environment
+from signalprio.build.corridor import CorridorSpec
+from signalprio.scenario.scenario import RandomTrips, Scenario
+from signalprio.installation import sumo_home
+from signalprio.sumo.binaries import tool_environment
 
 
 @dataclass(frozen=True)
@@ -92,3 +94,11 @@ def random_trips(network: Path, period_s: float, fringe_factor: float, end_s: fl
         raise UserError(f"{network}: generating random trips failed: {message[-1] if message else done.returncode}")
     os.replace(partial, out)
     return out
+
+
+def demand_files(scenario: Scenario, load: str) -> list[Path]:
+    """Route files of a scenario's traffic load, generating random trips where the scenario asks for them."""
+    demand = scenario.demand_for(load)
+    if isinstance(demand, RandomTrips):
+        return [random_trips(scenario.network_path(), demand.period_s, demand.fringe_factor, demand.end_s, demand.seed)]
+    return demand

@@ -9,13 +9,14 @@ groups, fixed-time programs with a 90 s cycle, 3 s yellow and 2 s all-red.
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 
 import sumolib
 
 from signalprio.errors import UserError
-from signalprio.scenario.demand import random_trips
+from signalprio.build.demand import random_trips
 from signalprio.sumo.binaries import run_tool
 
 ROADS = frozenset({"motorway", "trunk", "primary", "secondary", "tertiary", "unclassified", "residential",
@@ -41,12 +42,12 @@ class Corridor:
 
 def cut_roads(source: Path, bbox: tuple[float, float, float, float] | None, out: Path) -> Path:
     """OSM XML with the road ways inside `bbox` (west, south, east, north) and every node they use."""
-    import osmium
+    import osmium  # the optional extra 'osm', checked by build_osm_scenario
 
     west, south, east, north = bbox or (-180.0, -90.0, 180.0, 90.0)
     try:  # read everything before writing, so bad input fails before a writer is open
         roads = {way.id for way in osmium.FileProcessor(str(source), osmium.osm.NODE | osmium.osm.WAY).with_locations()
-                 if way.is_way() and way.tags.get("highway") in ROADS
+                 if isinstance(way, osmium.osm.Way) and way.tags.get("highway") in ROADS
                  and any(node.location.valid() and west <= node.location.lon <= east and south <= node.location.lat <= north
                          for node in way.nodes)}
     except RuntimeError as error:  # libosmium reports unreadable input this way
@@ -93,6 +94,8 @@ def build_osm_scenario(source: Path, name: str, folder: Path, bbox: tuple[float,
     (or the best one whose street name contains `corridor`)."""
     if not source.is_file():
         raise UserError(f"{source}: file not found")
+    if importlib.util.find_spec("osmium") is None:
+        raise UserError("signalprio network from-osm needs the optional extra: pip install 'signalprio[osm]'")
     folder.mkdir(parents=True, exist_ok=True)
     osm = cut_roads(source, bbox, folder / f"{name}.osm.xml")
     net = folder / f"{name}.net.xml"

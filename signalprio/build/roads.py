@@ -16,7 +16,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from signalprio.scenario.plainxml import attrs, document
+from signalprio.build.plainxml import attrs, document
 from signalprio.sumo.binaries import run_tool
 
 SIDE_STREET_M = 200.0

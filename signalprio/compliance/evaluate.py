@@ -14,9 +14,8 @@ import pandas as pd
 
 from signalprio.compliance.plans import RequirementPlan
 from signalprio.compliance.stats import compare_rates, compare_times, wilson_interval
-from signalprio.scenario.scenario import ALL_STATIONS
+from signalprio.names import ALL_STATIONS, BASELINE
 
-BASELINE = "none"
 INCIDENT_KEY = ["seed", "incident"]
 ARM = ["layout", "strategy"]  # what a run compares: which stations exist and how engines are helped
 CONTEXT = ["band", "district", "load"]

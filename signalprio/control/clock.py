@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from signalprio.control.program import YELLOW, SignalProgram, is_green
+from signalprio.model.program import YELLOW, SignalProgram, is_green
 
 
 @dataclass
@@ -25,7 +25,7 @@ class SignalClock:
         self.state = state
         self.links = [LinkClock() for _ in state]
         if not program.coordinated:
-            for clock, char in zip(self.links, state):
+            for clock, char in zip(self.links, state, strict=True):
                 if is_green(char):
                     clock.green_since = time
                 else:
@@ -46,7 +46,7 @@ class SignalClock:
     def update(self, time: float, state: str) -> None:
         if state == self.state:
             return
-        for link, (before, now) in enumerate(zip(self.state, state)):
+        for link, (before, now) in enumerate(zip(self.state, state, strict=True)):
             clock = self.links[link]
             if is_green(now) and not is_green(before):
                 clock.green_since = time

@@ -1,4 +1,4 @@
-"""Signal preemption for fire engines: the sequence real controllers run, for every trigger.
+"""Signal preemption for fire engines: the per-signal sequence real controllers run, for every trigger.
 
 Per signal: plan -> entry (safe transition: minimum green served, yellow, intergreen and
 red-yellow in full) -> hold (the unit's approach green, bounded by the maximum presence
@@ -6,9 +6,9 @@ time) -> check-out (the last vehicle of the unit has passed the stop line) -> ex
 recovery to the coordinated plan (dwell, short-way or smooth) -> plan.
 
 A unit is the set of vehicles sent to one incident (ELW, HLF, DLK driving close together);
-the hold lasts until all of them have passed. Requests of different units at one signal are
-arbitrated by importance level, then earliest predicted arrival; a granted unit can only be
-displaced by a more important one, and not within the lockout time (no flicker).
+the hold lasts until all of them have passed. Who approaches and how early green must come
+is `perception`'s job; who is served first is `arbitration`'s; how the signal returns to its
+plan is `recovery`'s; the SRM/SSM log is `requests`'. This module is the state machine.
 
 Pure: observations in, commands out. Two logs come out too: `events` (what each signal did)
 and `messages` (the request and status traffic in the shape of SAE J2735 SRM and SSM).
@@ -18,42 +18,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Literal
 
+from signalprio.control import arbitration, recovery
 from signalprio.control.clock import SignalClock
-from signalprio.control.program import SUPPORTED_KINDS, SignalProgram, is_green
-from signalprio.control.rules import SafetyRules
-from signalprio.control.timing import queue_clearance, travel_time
+from signalprio.control.parameters import PreemptionParameters
+from signalprio.control.perception import Approach, approaches
+from signalprio.control.requests import RequestLog
 from signalprio.control.transition import Transition, build_transition
-from signalprio.control.triggers import Candidate, Trigger, TriggerName, make_trigger
-from signalprio.control.types import (AdjustPhase, Command, EngineView, Observation, ResumePlan, SetSignalState,
-                                      SignalAhead, SignalView)
-from signalprio.sumo.network import Network, Signal
+from signalprio.control.triggers import Candidate, Trigger, make_trigger
+from signalprio.control.types import AdjustPhase, Command, Observation, ResumePlan, SetSignalState, SignalView
+from signalprio.model.network import Network, Signal
+from signalprio.model.program import SUPPORTED_KINDS, SignalProgram, is_green
+from signalprio.model.safety import SafetyRules
 
-Recovery = Literal["dwell", "short-way", "smooth"]
 PASSED_WITHIN_M = 30.0  # a vehicle last seen this close to the stop line and now past it has passed
-
-
-@dataclass(frozen=True)
-class PreemptionParameters:
-    trigger: TriggerName = "green-wave"
-    min_green_s: float = 5.0
-    max_presence_s: float = 90.0
-    reservice_after_s: float = 60.0  # after a max-presence release, the others' guaranteed time before the unit again
-    saturation_flow_veh_h: float = 1800.0
-    start_up_lost_s: float = 2.0
-    margin_s: float = 2.0
-    look_ahead_s: float = 150.0
-    trigger_distance_m: float = 250.0
-    recovery: Recovery = "short-way"
-    smooth_share: float = 0.2
-    unit_gap_s: float = 30.0
-    lockout_s: float = 10.0
-    eta_update_s: float = 2.0
-
-    @property
-    def headway_s(self) -> float:
-        return 3600.0 / self.saturation_flow_veh_h
 
 
 class Mode(Enum):
@@ -64,22 +42,6 @@ class Mode(Enum):
     RECOVER = "recover"
 
 
-@dataclass
-class Approach:
-    """One unit approaching one signal in this step (its leading vehicle and all of its vehicles)."""
-
-    unit: str
-    vehicle: str
-    link: int
-    eta_s: float
-    distance_m: float
-    lead_s: float
-    speed: float
-    importance: int
-    vehicles: dict[str, float] = field(default_factory=dict)  # vehicle -> predicted arrival (s)
-    distances: dict[str, float] = field(default_factory=dict)  # vehicle -> distance to stop line
-
-
 @dataclass(frozen=True)
 class PreemptionEvent:
     time: float
@@ -87,14 +49,6 @@ class PreemptionEvent:
     unit: str
     event: str  # granted, green, checkout, cancel, max_presence, displaced, resumed
     detail: float | None = None
-
-
-@dataclass
-class _RequestState:
-    request_id: int
-    eta_time_sent: float
-    waiting_told: bool = False
-    locked_told: bool = False
 
 
 @dataclass
@@ -112,7 +66,6 @@ class _SignalControl:
     checkout_at: float = 0.0
     resume: ResumePlan | None = None
     locked: dict[str, float] = field(default_factory=dict)  # unit -> until when it is not served here
-    requests: dict[str, _RequestState] = field(default_factory=dict)
     last_phase: int = -1
 
     @property
@@ -122,6 +75,11 @@ class _SignalControl:
     @property
     def supported(self) -> bool:
         return self.program.kind in SUPPORTED_KINDS
+
+    @property
+    def serving(self) -> str | None:
+        """The unit the signal is changing to or holding for."""
+        return self.unit if self.mode in (Mode.ENTRY, Mode.HOLD) else None
 
 
 class Preemption:
@@ -134,20 +92,21 @@ class Preemption:
         self._network = network
         self._rules = rules
         self._controls: dict[str, _SignalControl] = {}
-        self._next_request_id = 1
+        self._log = RequestLog(parameters.eta_update_s)
         self._last_time = float("-inf")
         self.events: list[PreemptionEvent] = []
-        self.messages: list[dict[str, object]] = []
+
+    @property
+    def messages(self) -> list[dict[str, object]]:
+        return self._log.messages
 
     @property
     def idle(self) -> bool:
         """No signal is being preempted or recovering: nothing to do until an engine approaches."""
         return all(c.mode is Mode.PLAN for c in self._controls.values())
 
-    # -- observation to approaches -------------------------------------------------------
-
     def decide(self, obs: Observation) -> list[Command]:
-        approaches = self._approaches(obs)
+        near = approaches(obs, self._network, self.parameters, self.trigger.queue_scope)
         commands: list[Command] = []
         gap = obs.time - self._last_time > obs.step + 1e-6  # steps were simulated without us
         self._last_time = obs.time
@@ -158,8 +117,8 @@ class Preemption:
             if gap and control.mode is Mode.PLAN:  # the clock missed changes: seed it afresh from the plan
                 control.clock = SignalClock(control.program, obs.time, view.state)
             control.clock.update(obs.time, view.state)
-            here = approaches.get(signal_id, {})
-            self._exchange_messages(obs.time, control, here)
+            here = near.get(signal_id, {})
+            self._log.exchange(obs.time, control.signal, here, control.supported, control.serving, control.locked)
             if control.supported:
                 commands.extend(self._step(control, obs, view, here))
         return commands
@@ -173,59 +132,12 @@ class Preemption:
             self._controls[signal_id] = control
         return control
 
-    def _approaches(self, obs: Observation) -> dict[str, dict[str, Approach]]:
-        p = self.parameters
-        out: dict[str, dict[str, Approach]] = {}
-        for engine in (*obs.engines, *obs.waiting):
-            previous: SignalAhead | None = None
-            for ahead in engine.signals_ahead:
-                drive = travel_time(ahead.distance_m, engine.speed, engine.desired_speed, engine.accel)
-                eta = engine.ready_in_s + drive
-                if eta > p.look_ahead_s:
-                    break
-                if ahead.signal_id in self._network.signals:
-                    edges = ahead.queue_edges
-                    if self.trigger.queue_scope == "approach" and previous is not None:
-                        edges = edges[len(previous.queue_edges):]
-                    lead = queue_clearance(self._queued(obs, engine, edges, ahead), p.headway_s,
-                                           p.start_up_lost_s) + p.margin_s
-                    units = out.setdefault(ahead.signal_id, {})
-                    current = units.get(engine.unit)
-                    if current is None or eta < current.eta_s:
-                        units[engine.unit] = Approach(engine.unit, engine.id, ahead.link_index, eta, ahead.distance_m,
-                                                      lead, engine.speed, engine.importance,
-                                                      current.vehicles if current else {},
-                                                      current.distances if current else {})
-                    units[engine.unit].vehicles[engine.id] = eta
-                    units[engine.unit].distances[engine.id] = ahead.distance_m
-                previous = ahead
-        return out
-
-    def _queued(self, obs: Observation, engine: EngineView, edges: tuple[str, ...], ahead: SignalAhead) -> float:
-        """Queued vehicles per lane in front of the engine on `edges`: all must cross before it.
-
-        Vehicles count by how slowly their edge moves (none at the speed limit, all when
-        stopped), since free-flowing traffic ahead clears on its own. On the engine's own
-        edge only the share in front of it counts.
-        """
-        net = self._network
-        total = 0.0
-        for edge in edges:
-            limit = net.edge_speeds.get(edge, 0.0)
-            slowness = max(0.0, 1.0 - obs.mean_speed.get(edge, limit) / limit) if limit else 1.0
-            count = slowness * obs.vehicles.get(edge, 0) / net.edge_lanes.get(edge, 1)
-            if ahead.queue_edges and edge == ahead.queue_edges[0]:
-                length = net.edge_lengths.get(edge, 0.0)
-                count *= max(0.0, 1.0 - engine.lane_position_m / length) if length else 1.0
-            total += count
-        return total
-
     # -- the state machine ---------------------------------------------------------------------
 
     def _step(self, c: _SignalControl, obs: Observation, view: SignalView, here: dict[str, Approach]) -> list[Command]:
         now = obs.time
         if c.mode in (Mode.PLAN, Mode.RECOVER):
-            best = self._best(c, here, exclude="", now=now)
+            best = arbitration.best(here, c.locked, exclude="", now=now)
             if best is not None and self._starts(c, obs, view, best):
                 return self._grant(c, obs, view, best)
             return self._recover(c, obs, view) if c.mode is Mode.RECOVER else []
@@ -236,19 +148,16 @@ class Preemption:
             return self._after_service(c, obs, view, here)
         if now - c.since > self.parameters.max_presence_s:
             self._event(now, c, "max_presence")
-            self._message(now, c, c.unit, "SSM", "maxPresence")
+            self._log.status(now, c.signal, c.unit, "maxPresence")
             c.locked[c.unit] = now + self.parameters.reservice_after_s
             return self._after_service(c, obs, view, here)
-        challenger = self._best(c, here, exclude=c.unit, now=now)
-        if (challenger is not None and challenger.importance > c.importance
-                and now - c.since >= self.parameters.lockout_s and self._starts(c, obs, view, challenger)):
+        challenger = arbitration.best(here, c.locked, exclude=c.unit, now=now)
+        if (challenger is not None
+                and arbitration.may_displace(challenger, c.importance, c.since, now, self.parameters.lockout_s)
+                and self._starts(c, obs, view, challenger)):
             self._event(now, c, "displaced", challenger.importance)
             return self._grant(c, obs, view, challenger)
         return self._follow(c, now)
-
-    def _best(self, c: _SignalControl, here: dict[str, Approach], exclude: str, now: float) -> Approach | None:
-        waiting = [a for unit, a in here.items() if unit != exclude and not _locked(c, unit, now)]
-        return min(waiting, key=lambda a: (-a.importance, a.eta_s), default=None)
 
     def _starts(self, c: _SignalControl, obs: Observation, view: SignalView, a: Approach) -> bool:
         target = self._target(c, a.link)
@@ -290,7 +199,7 @@ class Preemption:
         c.mode, c.unit, c.importance, c.since = Mode.ENTRY, a.unit, a.importance, now
         c.served = {v: a.distances[v] for v, eta in a.vehicles.items() if eta <= a.eta_s + self.parameters.unit_gap_s}
         self._event(now, c, "granted", a.eta_s)
-        self._message(now, c, a.unit, "SSM", "granted")
+        self._log.status(now, c.signal, a.unit, "granted")
         commands = self._follow(c, now)
         if not any(isinstance(cmd, SetSignalState) for cmd in commands):
             commands.append(SetSignalState(c.signal.id, c.transition.state_at(now)))  # leave the plan now
@@ -316,7 +225,7 @@ class Preemption:
         now = obs.time
         self._event(now, c, "checkout")
         c.checkout_at = now
-        waiting = self._best(c, here, exclude=c.unit, now=now)
+        waiting = arbitration.best(here, c.locked, exclude=c.unit, now=now)
         if waiting is not None and self._starts(c, obs, view, waiting):
             return self._grant(c, obs, view, waiting)
         return self._begin_exit(c, obs)
@@ -348,114 +257,29 @@ class Preemption:
     # -- exit and recovery -------------------------------------------------------------------------
 
     def _begin_exit(self, c: _SignalControl, obs: Observation) -> list[Command]:
-        now, step, program = obs.time, obs.step, c.program
-        mode = self.parameters.recovery if program.coordinated else "next-phase"
-        if mode == "dwell" and c.clock.state == program.phases[c.target_phase].state:
-            windows = [(i, s, e) for i, s, e in program.windows(now, 2 * program.cycle) if i == c.target_phase]
-        elif mode in ("smooth", "next-phase"):
-            following = self._next_major(program, c.target_phase)
-            windows = [(following, now, now + program.phases[following].duration + 1e9)]
-        else:  # short-way (and dwell when the hold state is not a phase of the plan)
-            windows = [w for w in program.windows(now, 3 * program.cycle) if _major(program.phases[w[0]].state)]
-        for index, start, end in windows:
-            state = program.phases[index].state
-            probe = build_transition(now, c.clock, state, c.rules, step)
-            begin = max(now, start - (probe.reached - now))
-            transition = build_transition(now, c.clock, state, c.rules, step, start=begin)
-            if transition.reached <= end - c.rules.min_green_s:
-                remaining = end - transition.reached if end < 1e8 else program.phases[index].duration
-                c.mode, c.transition = Mode.EXIT, transition
-                c.resume = ResumePlan(c.signal.id, program.program_id, index, remaining)
-                return self._follow(c, now)
-        raise RuntimeError(f"signal {c.signal.id}: no plan phase to return to")
-
-    @staticmethod
-    def _next_major(program: SignalProgram, index: int) -> int:
-        n = len(program.phases)
-        for k in range(1, n + 1):
-            candidate = (index + k) % n
-            if _major(program.phases[candidate].state) and candidate != index:
-                return candidate
-        return index
+        now, program = obs.time, c.program
+        windows = recovery.exit_windows(program, self.parameters.recovery, c.target_phase,
+                                        c.clock.state == program.phases[c.target_phase].state, now)
+        c.transition, c.resume = recovery.plan_exit(c.signal.id, program, windows, now, c.clock, c.rules, obs.step)
+        c.mode = Mode.EXIT
+        return self._follow(c, now)
 
     def _recover(self, c: _SignalControl, obs: Observation, view: SignalView) -> list[Command]:
-        """Smooth recovery: at each start of the longest phase, correct the offset by a bounded share."""
+        """Smooth recovery: at each start of the main phase, correct the offset by a bounded share."""
         if view.phase == c.last_phase:
             return []
         c.last_phase = view.phase
         program, now = c.program, obs.time
         started = now - obs.step  # the switch happened at the start of the step just done
-        error = _offset_error(program, view.phase, started)
+        error = recovery.offset_error(program, view.phase, started)
         if abs(error) <= obs.step / 2:
             self._event(now, c, "resumed", now - c.checkout_at)
             c.mode = Mode.PLAN
             return []
-        main = max(range(len(program.phases)), key=lambda i: (_major(program.phases[i].state), program.phases[i].duration))
-        if view.phase != main:
+        if view.phase != recovery.main_phase(program):
             return []
-        limit = self.parameters.smooth_share * program.cycle
-        nominal = program.phases[main].duration
-        duration = max(nominal - max(-limit, min(limit, error)), self.parameters.min_green_s)
+        duration = recovery.smooth_duration(program, error, self.parameters.smooth_share, self.parameters.min_green_s)
         return [AdjustPhase(c.signal.id, duration - (now - started))]
-
-    # -- logs ------------------------------------------------------------------------------------
 
     def _event(self, time: float, c: _SignalControl, event: str, detail: float | None = None) -> None:
         self.events.append(PreemptionEvent(time, c.signal.id, c.unit, event, detail))
-
-    def _message(self, time: float, c: _SignalControl, unit: str, message: str, kind: str,
-                 a: Approach | None = None) -> None:
-        request = c.requests.get(unit)
-        row: dict[str, object] = {
-            "time": time, "signal_id": c.signal.id, "request_id": request.request_id if request else None,
-            "message": message, "kind": kind, "unit": unit, "role": "fire",
-        }
-        if a is not None:
-            link = c.signal.links[a.link]
-            row.update({
-                "vehicle": a.vehicle, "importance": a.importance,
-                "inbound_lane": link.from_lane, "outbound_lane": link.to_lane,
-                "arrival_time_s": time + a.eta_s, "window_s": a.lead_s,
-                "distance_m": a.distance_m, "speed_mps": a.speed,
-            })
-        self.messages.append(row)
-
-    def _exchange_messages(self, now: float, c: _SignalControl, here: dict[str, Approach]) -> None:
-        """SRM request/update/cancel from each unit; SSM status from the signal."""
-        for unit, a in here.items():
-            request = c.requests.get(unit)
-            arrival = now + a.eta_s
-            if request is None:
-                c.requests[unit] = _RequestState(self._next_request_id, arrival)
-                self._next_request_id += 1
-                self._message(now, c, unit, "SRM", "request", a)
-                status = ("rejected" if not c.supported else "reserviceLocked" if _locked(c, unit, now)
-                          else "processing")
-                self._message(now, c, unit, "SSM", status, a)
-                continue
-            if abs(arrival - request.eta_time_sent) > self.parameters.eta_update_s:
-                request.eta_time_sent = arrival
-                self._message(now, c, unit, "SRM", "update", a)
-            if c.mode in (Mode.ENTRY, Mode.HOLD) and c.unit != unit and not request.waiting_told:
-                request.waiting_told = True
-                self._message(now, c, unit, "SSM", "watchOtherTraffic", a)
-        for unit in [u for u in c.requests if u not in here]:
-            self._message(now, c, unit, "SRM", "cancel")
-            del c.requests[unit]
-
-
-def _locked(c: _SignalControl, unit: str, now: float) -> bool:
-    """Released at max presence less than `reservice_after_s` ago: the other movements come first."""
-    return now < c.locked.get(unit, float("-inf"))
-
-
-def _major(state: str) -> bool:
-    """A phase that serves traffic: some green, and no yellow or red-yellow."""
-    return any(is_green(ch) for ch in state) and not any(ch in "yYu" for ch in state)
-
-
-def _offset_error(program: SignalProgram, phase: int, started: float) -> float:
-    """How late (+) or early (-) the phase started against the plan, within half a cycle."""
-    planned_offset = sum(p.duration for p in program.phases[:phase])
-    error = (started - program.offset - planned_offset) % program.cycle
-    return error - program.cycle if error > program.cycle / 2 else error

@@ -9,18 +9,25 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from signalprio.control.preemption import Preemption, PreemptionEvent, PreemptionParameters
-from signalprio.control.rules import SafetyRules
+from signalprio.control.parameters import PreemptionParameters
+from signalprio.control.preemption import Preemption, PreemptionEvent
 from signalprio.control.types import Command, Observation
-from signalprio.sumo.network import Network
-
-TRIGGERS = ("none", "local", "eta", "green-wave")
+from signalprio.model.network import Network
+from signalprio.model.safety import SafetyRules
+from signalprio.names import BASELINE
 
 
 class Controller(Protocol):
-    name: str
-    events: list[PreemptionEvent]
-    messages: list[dict[str, object]]
+    """What a run needs of a strategy: decisions each step, and the event and request logs afterwards."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def events(self) -> list[PreemptionEvent]: ...
+
+    @property
+    def messages(self) -> list[dict[str, object]]: ...
 
     @property
     def idle(self) -> bool: ...
@@ -31,7 +38,7 @@ class Controller(Protocol):
 class NoPriority:
     """The baseline: signals run their plan."""
 
-    name = "none"
+    name = BASELINE
     idle = True
 
     def __init__(self) -> None:

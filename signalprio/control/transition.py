@@ -12,8 +12,8 @@ import math
 from dataclasses import dataclass
 
 from signalprio.control.clock import SignalClock
-from signalprio.control.program import YELLOW, is_green
-from signalprio.control.rules import SafetyRules
+from signalprio.model.program import YELLOW, is_green
+from signalprio.model.safety import SafetyRules
 
 EPS = 1e-6
 
@@ -47,7 +47,7 @@ def build_transition(
     green_end: dict[int, float] = {}
     yellow_end: dict[int, float] = {}
     losing, gaining = [], []
-    for link, (char, goal) in enumerate(zip(shown, target)):
+    for link, (char, goal) in enumerate(zip(shown, target, strict=True)):
         info = clock.links[link]
         if is_green(char) and not is_green(goal):
             losing.append(link)

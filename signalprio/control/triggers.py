@@ -12,12 +12,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Protocol
 
-from signalprio.control.program import SignalProgram
+from signalprio.control.parameters import TriggerName
+from signalprio.control.perception import QueueScope
 from signalprio.control.types import SignalView
-
-TriggerName = Literal["local", "eta", "green-wave"]
+from signalprio.model.program import SignalProgram
 
 
 @dataclass(frozen=True)
@@ -32,8 +32,11 @@ class Candidate:
 
 
 class Trigger(Protocol):
-    name: TriggerName
-    queue_scope: Literal["approach", "route"]
+    @property
+    def name(self) -> TriggerName: ...
+
+    @property
+    def queue_scope(self) -> QueueScope: ...
 
     def starts(self, now: float, step: float, c: Candidate, view: SignalView, program: SignalProgram,
                min_return_s: float) -> bool: ...
@@ -43,7 +46,7 @@ class Trigger(Protocol):
 class LocalTrigger:
     trigger_distance_m: float = 250.0
     name: TriggerName = "local"
-    queue_scope: Literal["approach", "route"] = "approach"
+    queue_scope: QueueScope = "approach"
 
     def starts(self, now: float, step: float, c: Candidate, view: SignalView, program: SignalProgram,
                min_return_s: float) -> bool:
@@ -53,7 +56,7 @@ class LocalTrigger:
 @dataclass(frozen=True)
 class EtaTrigger:
     name: TriggerName = "eta"
-    queue_scope: Literal["approach", "route"] = "approach"
+    queue_scope: QueueScope = "approach"
 
     def starts(self, now: float, step: float, c: Candidate, view: SignalView, program: SignalProgram,
                min_return_s: float) -> bool:
@@ -63,7 +66,7 @@ class EtaTrigger:
 @dataclass(frozen=True)
 class GreenWaveTrigger:
     name: TriggerName = "green-wave"
-    queue_scope: Literal["approach", "route"] = "route"
+    queue_scope: QueueScope = "route"
 
     def starts(self, now: float, step: float, c: Candidate, view: SignalView, program: SignalProgram,
                min_return_s: float) -> bool:

@@ -147,7 +147,7 @@ class SignalProgram:
     @functools.cached_property
     def compatible(self) -> frozenset[tuple[int, int]]:
         """Pairs of links the program itself shows green together (so the pair may be green together)."""
-        pairs = set()
+        pairs: set[tuple[int, int]] = set()
         for phase in self.phases:
             green = [i for i, c in enumerate(phase.state) if is_green(c)]
             pairs.update((a, b) for a in green for b in green if a != b)
@@ -201,7 +201,7 @@ def _edges(program: SignalProgram) -> tuple[list[tuple[float, int]], list[tuple[
     t = 0.0
     for k in range(3 * n):
         phase, previous = program.phases[k % n], program.phases[(k - 1) % n]
-        for link, (now, before) in enumerate(zip(phase.state, previous.state)):
+        for link, (now, before) in enumerate(zip(phase.state, previous.state, strict=True)):
             if is_green(before) and not is_green(now):
                 ends.append((t, link))
             elif is_green(now) and not is_green(before):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from signalprio.control.program import LinkTiming, SignalProgram
+from signalprio.model.program import LinkTiming, SignalProgram
 
 
 @dataclass(frozen=True)

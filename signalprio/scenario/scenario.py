@@ -6,18 +6,16 @@ Described by scenario.toml inside the folder; paths in it are relative to the fo
 from __future__ import annotations
 
 from pathlib import Path
-
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from signalprio.config import load_toml
 from signalprio.errors import UserError
-from signalprio.scenario.demand import random_trips
-from signalprio.sumo.binaries import sumo_home
+from signalprio.installation import sumo_home
+from signalprio.names import ALL_STATIONS
 
 SUMO_HOME_PREFIX = "sumo-home:"
-ALL_STATIONS = "all"  # the layout of every station in the scenario
 
 
 class StationVehicle(BaseModel):
@@ -48,7 +46,8 @@ class RandomTrips(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     period_s: float = Field(gt=0, description="mean seconds between two generated trips")
-    fringe_factor: float = Field(10.0, ge=1, description="how much more often trips start and end at the edge of the map")
+    fringe_factor: float = Field(10.0, ge=1,
+                                 description="how much more often trips start and end at the edge of the map")
     end_s: float = Field(7200.0, gt=0)
     seed: int = 42
 
@@ -58,7 +57,8 @@ class Scenario(BaseModel):
     name: str
     description: str = ""
     network: str = Field(description="network file; 'sumo-home:PATH' names a file inside the SUMO installation")
-    demand: dict[str, list[str] | RandomTrips] = Field(description="traffic load name -> route files, or generated trips")
+    demand: dict[str, list[str] | RandomTrips] = Field(
+        description="traffic load name -> route files, or generated trips")
     stations: list[Station] = Field(min_length=1)
     incident_edges: list[str] = Field(min_length=1, description="where incidents may lie")
     districts: dict[str, list[str]] = Field(default_factory=dict,
@@ -94,14 +94,13 @@ class Scenario(BaseModel):
             return sumo_home() / self.network.removeprefix(SUMO_HOME_PREFIX)
         return self.folder / self.network
 
-    def demand_paths(self, load: str) -> list[Path]:
+    def demand_for(self, load: str) -> list[Path] | RandomTrips:
+        """Route files of a traffic load, or the generated trips that stand for them."""
         if load not in self.demand:
             raise UserError(f"{self.folder / 'scenario.toml'}: field 'demand': no traffic load '{load}' "
                             f"(has: {', '.join(sorted(self.demand))})")
         demand = self.demand[load]
-        if isinstance(demand, RandomTrips):
-            return [random_trips(self.network_path(), demand.period_s, demand.fringe_factor, demand.end_s, demand.seed)]
-        return [self.folder / name for name in demand]
+        return demand if isinstance(demand, RandomTrips) else [self.folder / name for name in demand]
 
 
 def load_scenario(folder: Path) -> Scenario:

@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-import functools
 import os
 import subprocess
-from pathlib import Path
-
-import sumo
 
 from signalprio.errors import UserError
-
-
-def sumo_home() -> Path:
-    """The SUMO installation inside the eclipse-sumo wheel."""
-    return Path(sumo.SUMO_HOME)
+from signalprio.installation import sumo_home
 
 
 def binary(name: str) -> str:
@@ -37,11 +29,3 @@ def run_tool(name: str, *args: str) -> None:
     if done.returncode != 0:
         message = (done.stderr or done.stdout).strip().splitlines()
         raise UserError(f"{name} failed: {message[-1] if message else 'exit ' + str(done.returncode)}")
-
-
-@functools.cache
-def sumo_version() -> str:
-    """Version of the SUMO wheel in use, recorded in every result file."""
-    from importlib.metadata import version
-
-    return version("eclipse-sumo")

@@ -1,73 +1,17 @@
-"""Static facts of a SUMO network that controllers and the conflict monitor need.
+"""Reads a SUMO network file with sumolib into the simulator-free model (`signalprio.model`).
 
-Read once per run with sumolib, before the simulation starts; nothing here talks to a
-running SUMO. Link indices are those of the traffic light (the characters of a state
-string); conflicts come from the junction's own foe matrix, not from any controller.
+Read once per run, before the simulation starts; nothing here talks to a running SUMO.
 """
 
 from __future__ import annotations
 
-import functools
-from dataclasses import dataclass
 from pathlib import Path
 
 import sumolib
 
-from signalprio.control.program import Phase, SignalProgram
 from signalprio.errors import UserError
-
-
-@dataclass(frozen=True)
-class SignalLink:
-    """One controlled movement of a signal: incoming lane to outgoing lane."""
-
-    index: int
-    from_lane: str
-    to_lane: str
-
-
-@dataclass(frozen=True)
-class Signal:
-    """A signalised junction: its coordinated program, its links and which links conflict."""
-
-    id: str
-    program: SignalProgram
-    links: tuple[SignalLink, ...]
-    foes: frozenset[tuple[int, int]]  # unordered pairs stored both ways
-
-    def approach_edge(self, link_index: int) -> str:
-        """The edge whose stop line `link_index` starts at ('' for an index no connection uses)."""
-        return self._approach_edges.get(link_index, "")
-
-    @functools.cached_property
-    def _approach_edges(self) -> dict[int, str]:
-        return {link.index: link.from_lane.rsplit("_", 1)[0] for link in self.links}  # indices may have gaps
-
-
-@dataclass(frozen=True)
-class Network:
-    """Signals and lane speeds of one network file."""
-
-    path: Path
-    signals: dict[str, Signal]
-    lane_speeds: dict[str, float]
-    edge_lengths: dict[str, float]
-    edge_lanes: dict[str, int]
-    edge_speeds: dict[str, float]
-    successors: dict[str, frozenset[str]]  # edge -> edges reachable through a connection
-
-    @functools.cached_property
-    def _signal_links(self) -> dict[tuple[str, str], tuple[str, int]]:
-        out: dict[tuple[str, str], tuple[str, int]] = {}
-        for signal in self.signals.values():
-            for link in signal.links:
-                edges = (link.from_lane.rsplit("_", 1)[0], link.to_lane.rsplit("_", 1)[0])
-                out.setdefault(edges, (signal.id, link.index))
-        return out
-
-    def signal_link(self, edge: str, following: str) -> tuple[str, int] | None:
-        """The signal and link index controlling the turn from `edge` into `following` (first lane's)."""
-        return self._signal_links.get((edge, following))
+from signalprio.model.network import Network, Signal, SignalLink
+from signalprio.model.program import Phase, SignalProgram
 
 
 def _program(tls: sumolib.net.TLS, tls_id: str) -> SignalProgram:

@@ -21,17 +21,26 @@ import socket
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, Literal
 
 import traci.constants as tc
 
-from signalprio.control.types import (AdjustPhase, Command, EngineView, Observation, ResumePlan, SetSignalState,
-                                      SignalAhead, SignalView)
+from signalprio.control.types import (
+    AdjustPhase,
+    Command,
+    EngineView,
+    Observation,
+    ResumePlan,
+    SetSignalState,
+    SignalAhead,
+    SignalView,
+)
 from signalprio.errors import UserError
 from signalprio.fleet import VehicleType
+from signalprio.model.network import Network
 from signalprio.sumo.binaries import binary, tool_environment
-from signalprio.sumo.network import Network
 
 Backend = Literal["libsumo", "traci"]
 _ENGINE_VARS = (tc.VAR_SPEED, tc.VAR_LANE_ID, tc.VAR_LANEPOSITION, tc.VAR_DISTANCE, tc.VAR_TIMELOSS, tc.VAR_ROUTE_INDEX)
@@ -66,8 +75,10 @@ class SumoSession:
     step_s: float = 1.0
     engines: dict[str, EngineSlot] = field(default_factory=dict)
     _api: Any = None
-    _signals: set[str] = field(default_factory=set)
-    _edges: set[str] = field(default_factory=set)
+    # Subscribed signals and edges in subscription order: observations list them in a reproducible
+    # order (a set's order changes with Python's hash seed, and with it the request ids).
+    _signals: dict[str, None] = field(default_factory=dict)
+    _edges: dict[str, None] = field(default_factory=dict)
     _stderr: Any = None
     time: float = 0.0
 
@@ -80,7 +91,9 @@ class SumoSession:
                 libsumo.start(command)
                 self._api = libsumo
             else:
-                self._stderr = tempfile.TemporaryFile()  # a file, not a pipe: a chatty SUMO never blocks
+                # a file, not a pipe: a chatty SUMO never blocks. Not a context manager: SUMO writes to it for
+                # the session's lifetime, and close() closes it
+                self._stderr = tempfile.TemporaryFile()  # noqa: SIM115
                 self._api = _connect_traci(command, self._stderr)
         except Exception as error:  # SUMO reports bad input (files, options) as exceptions
             raise UserError(f"SUMO could not start: {error}") from None
@@ -224,11 +237,11 @@ class SumoSession:
         """Subscribe to the signals on an engine's route and to its route edges (queues ahead)."""
         for signal_id in signal_ids:
             if signal_id in self.network.signals and signal_id not in self._signals:
-                self._signals.add(signal_id)
+                self._signals[signal_id] = None
                 self._api.trafficlight.subscribe(signal_id, list(_SIGNAL_VARS))
         for edge in slot.route:
             if edge not in self._edges:
-                self._edges.add(edge)
+                self._edges[edge] = None
                 self._api.edge.subscribe(edge, [tc.LAST_STEP_VEHICLE_NUMBER, tc.LAST_STEP_MEAN_SPEED])
 
     def apply(self, commands: list[Command]) -> None:
@@ -248,7 +261,7 @@ def route_signals(network: Network, route: tuple[str, ...], depart_pos: float) -
     """Signals along a route from the network alone (for engines not yet on the road), with the
     distance from `depart_pos` to each stop line; junction interiors are not counted."""
     out, distance, start = [], -depart_pos, 0
-    for index, (edge, following) in enumerate(zip(route, route[1:])):
+    for index, (edge, following) in enumerate(pairwise(route)):
         distance += network.edge_lengths.get(edge, 0.0)
         link = network.signal_link(edge, following)
         if link is not None:
@@ -272,7 +285,8 @@ def _connect_traci(command: list[str], errors: Any) -> Any:
                                stdout=subprocess.DEVNULL, stderr=errors)
     with contextlib.redirect_stdout(io.StringIO()):  # traci prints every retry
         try:
-            return traci.connect(port, numRetries=300, proc=process, waitBetweenRetries=0.02, label=f"signalprio-{port}")
+            return traci.connect(port, numRetries=300, proc=process, waitBetweenRetries=0.02,
+                                 label=f"signalprio-{port}")
         except traci.exceptions.FatalTraCIError:
             errors.seek(0)
             message = errors.read().decode().strip().splitlines()

@@ -14,7 +14,7 @@ import pytest
 from signalprio.control.preemption import Preemption, PreemptionParameters
 from signalprio.control.types import EngineView, Observation, SignalAhead, SignalView
 from signalprio.run import safety_rules
-from signalprio.sumo.network import load_network
+from signalprio.sumo.loader import load_network
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +32,7 @@ def _observation(path: Path, time: float) -> Observation:
                   for n, signal_id in enumerate(sorted(network.signals, key=lambda s: (s[0] != "n", s))))
     engines = tuple(EngineView(f"u_{k}", "u", 12.0, 16.7, 1.1, ahead[k:]) for k in range(3))
     vehicles = {f"fwd_{n}": 20 for n in range(11)}
-    return Observation(time, 1.0, engines, signals, vehicles, {edge: 5.0 for edge in vehicles})
+    return Observation(time, 1.0, engines, signals, vehicles, dict.fromkeys(vehicles, 5.0))
 
 
 @pytest.mark.parametrize("trigger", ["local", "eta", "green-wave"])
@@ -45,9 +45,9 @@ def test_decide_cost_per_step(benchmark, mannheim: Path, trigger: str) -> None: 
 
 
 def test_monitor_cost_per_signal_hour(benchmark) -> None:  # type: ignore[no-untyped-def]
+    from signalprio.model.safety import SafetyRules
     from signalprio.monitor import check_signal
     from tests.conftest import TWO_PHASE_FOES, two_phase_program
-    from signalprio.control.rules import SafetyRules
 
     rules = SafetyRules.derive(two_phase_program(), TWO_PHASE_FOES, 5.0)
     timeline, t = [], 0.0

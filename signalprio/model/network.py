@@ -1,0 +1,75 @@
+"""Static facts of a network that controllers, the conflict monitor and dispatch need.
+
+Link indices are those of the traffic light (the characters of a state string); conflicts
+come from the junction's own foe matrix, not from any controller. Filled by
+`signalprio.sumo.loader` from a .net.xml file; nothing here talks to SUMO.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+from signalprio.model.program import SignalProgram
+
+
+@dataclass(frozen=True)
+class SignalLink:
+    """One controlled movement of a signal: incoming lane to outgoing lane."""
+
+    index: int
+    from_lane: str
+    to_lane: str
+
+
+@dataclass(frozen=True)
+class Signal:
+    """A signalised junction: its coordinated program, its links and which links conflict."""
+
+    id: str
+    program: SignalProgram
+    links: tuple[SignalLink, ...]
+    foes: frozenset[tuple[int, int]]  # unordered pairs stored both ways
+
+    def link(self, index: int) -> SignalLink:
+        """The link with this index (indices may have gaps: never look links up by position)."""
+        return self._by_index[index]
+
+    @functools.cached_property
+    def _by_index(self) -> dict[int, SignalLink]:
+        return {link.index: link for link in self.links}
+
+    def approach_edge(self, link_index: int) -> str:
+        """The edge whose stop line `link_index` starts at ('' for an index no connection uses)."""
+        return self._approach_edges.get(link_index, "")
+
+    @functools.cached_property
+    def _approach_edges(self) -> dict[int, str]:
+        return {link.index: link.from_lane.rsplit("_", 1)[0] for link in self.links}
+
+
+@dataclass(frozen=True)
+class Network:
+    """Signals and lane speeds of one network file."""
+
+    path: Path
+    signals: dict[str, Signal]
+    lane_speeds: dict[str, float]
+    edge_lengths: dict[str, float]
+    edge_lanes: dict[str, int]
+    edge_speeds: dict[str, float]
+    successors: dict[str, frozenset[str]]  # edge -> edges reachable through a connection
+
+    @functools.cached_property
+    def _signal_links(self) -> dict[tuple[str, str], tuple[str, int]]:
+        out: dict[tuple[str, str], tuple[str, int]] = {}
+        for signal in self.signals.values():
+            for link in signal.links:
+                edges = (link.from_lane.rsplit("_", 1)[0], link.to_lane.rsplit("_", 1)[0])
+                out.setdefault(edges, (signal.id, link.index))
+        return out
+
+    def signal_link(self, edge: str, following: str) -> tuple[str, int] | None:
+        """The signal and link index controlling the turn from `edge` into `following` (first lane's)."""
+        return self._signal_links.get((edge, following))
