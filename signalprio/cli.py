@@ -175,14 +175,16 @@ def _print_summary(summary: pd.DataFrame, compliance: pd.DataFrame, exp: Experim
                            "Saved per signal: driving time saved against 'none' per signal passed, same vehicle, "
                            "incident and seed. Others' delay: change in total delay of all other vehicles per incident "
                            "against 'none'. Recovery: median seconds from check-out until the signal is back in step "
-                           "with its plan. Safety: conflict-monitor violations."
+                           "with its plan. Safety: conflict-monitor violations / engine collisions / engine teleports "
+                           "(runs with any of these fail and are not in the table). Emergency braking: SUMO's count in "
+                           "the whole network per run. Held: vehicles stopped for an engine crossing red, per run."
                            + (" Each layout is compared with its own 'none'." if layouts else "")),
                   caption_justify="left")
     if layouts:
         table.add_column("stations", no_wrap=True)
     table.add_column("strategy", no_wrap=True)
     for header in ("vehicle trips", "driving median", "driving P90", f"{first.name} met", "saved per signal",
-                   "others' delay", "recovery", "safety"):
+                   "others' delay", "recovery", "safety", "emergency braking", "held"):
         table.add_column(header, justify="right")
     for row in summary.itertuples():
         baseline = row.strategy == "none"
@@ -196,7 +198,8 @@ def _print_summary(summary: pd.DataFrame, compliance: pd.DataFrame, exp: Experim
                       "baseline" if baseline else f"{saved:.1f} s",
                       "baseline" if baseline else f"{change:+.2f} veh·h ({pct:+.1f} %)",
                       "-" if row.recovery_median_s != row.recovery_median_s else f"{row.recovery_median_s:.0f} s",
-                      str(row.monitor_violations))
+                      f"{row.monitor_violations} / {row.engine_collisions} / {row.engine_teleports}",
+                      f"{row.emergency_braking_per_run:.1f}", f"{row.held_for_engines_per_run:.1f}")
     console.print(table)
 
 

@@ -26,6 +26,8 @@ from signalprio.model.network import Network
 from signalprio.names import ALL_STATIONS
 from signalprio.scenario.scenario import Scenario, load_scenario
 
+NAME_PATTERN = r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*$"  # a folder and file name: no path, no leading dot ("..")
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -78,6 +80,8 @@ class EngineSettings(_Strict):
 
     red_crossing_kmh: float = Field(10.0, gt=0, le=60,
                                     description="speed at which an engine crosses red without priority")
+    reaction_distance_m: float = Field(100.0, gt=0, description="from this distance to a red stop line, cross "
+                                                                "traffic that can still stop does so for the engine")
     importance: int = Field(10, ge=1, le=14, description="SAE J2735 importance level used in arbitration")
     route: list[str] | None = Field(None, min_length=1,
                                     description="explicit route from the first station; "
@@ -89,12 +93,16 @@ class SimulationSettings(_Strict):
     step_s: float = Field(1.0, gt=0, le=2)
     horizon_s: float = Field(900.0, gt=0, description="simulated time after the alarm, equal for all strategies")
     sumo_args: list[str] = Field(default_factory=list, description="extra SUMO options, passed unchanged")
+    invalid_runs: Literal["fail", "keep"] = Field(
+        "fail", description="a run in which an engine collides, teleports or does not arrive, or the conflict monitor "
+                            "finds a violation: 'fail' records it as a failed run with the reasons; 'keep' keeps its "
+                            "rows (research on unsafe controllers; such results are not for a headline)")
 
 
 class Strategy(_Strict):
     """A named strategy: a trigger and any parameters that differ from [preemption]."""
 
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = Field(pattern=NAME_PATTERN)
     trigger: StrategyTrigger
     recovery: Recovery | None = None
     trigger_distance_m: float | None = Field(None, gt=0)
@@ -110,7 +118,7 @@ class Strategy(_Strict):
 
 
 class Experiment(_Strict):
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = Field(pattern=NAME_PATTERN)
     description: str = ""
     scenario: str = Field(description="scenario folder, relative to the experiment file")
     load: str = "peak"
@@ -140,6 +148,15 @@ class Experiment(_Strict):
                 item = {"name": item, "trigger": item}
             out.append(item)
         return out
+
+    @field_validator("seeds")
+    @classmethod
+    def _distinct_seeds(cls, value: list[int]) -> list[int]:
+        """A repeated seed would repeat runs and count their incidents twice."""
+        repeated = sorted({seed for seed in value if value.count(seed) > 1})
+        if repeated:
+            raise ValueError(f"seed {repeated[0]} is listed more than once")
+        return value
 
     @field_validator("strategies")
     @classmethod
@@ -260,7 +277,12 @@ def read_incidents(path: Path, loaded: LoadedExperiment, edge_lengths: dict[str,
     bands = loaded.bands()
     default_band = next(iter(bands))
     out = []
+    seen: dict[str, int] = {}
     for line, row in enumerate(frame.itertuples(index=False), start=2):
+        if str(row.id) in seen:
+            raise UserError(f"{path}: line {line}: field 'id': incident '{row.id}' is already on line "
+                            f"{seen[str(row.id)]}")
+        seen[str(row.id)] = line
         if row.edge not in edge_lengths:
             raise UserError(f"{path}: line {line}: field 'edge': unknown edge '{row.edge}'")
         band = str(getattr(row, "band", default_band))
@@ -303,4 +325,18 @@ def load_experiment(path: Path) -> LoadedExperiment:
         if layout not in scenario.station_layouts:
             raise UserError(f"{path}: field 'layouts': unknown station layout '{layout}' "
                             f"(scenario has: {', '.join(scenario.station_layouts) or 'none'})")
+    _check_horizon(path, experiment, plans)
     return LoadedExperiment(path, experiment, scenario, plans)
+
+
+def _check_horizon(path: Path, experiment: Experiment, plans: tuple[RequirementPlan, ...]) -> None:
+    """Every dispatched stage must be decidable within the horizon: an engine still driving when the simulation
+    ends would otherwise count as late without anyone knowing."""
+    horizon = experiment.simulation.horizon_s
+    for plan in plans:
+        for stage in plan.stages[:len(experiment.dispatch.stages)]:
+            limit = stage.time_limit_s - plan.clock_offset_s
+            if horizon < limit:
+                raise UserError(f"{path}: field 'simulation.horizon_s': {horizon:g} s is shorter than the time "
+                                f"limit of {plan.name} {stage.name} ({limit:g} s after the alarm); make it at least "
+                                "that long")

@@ -1,9 +1,12 @@
 """Fire-service vehicle types: read from package data, written as SUMO vTypes.
 
-Every engine is vClass "emergency" with the bluelight device. Without priority it may
-cross a red signal only at the bounded crossing speed (German practice under section 35
-StVO: creep through with due care), never at full speed; it cannot pass through a
-stopped queue (no sublane model, so no rescue lane forms).
+Every engine is vClass "emergency" (it may use emergency lanes and overtake on the right). It
+may cross a red signal only at the bounded crossing speed (German practice under section 35
+StVO: creep through with due care), never at full speed, and only once the junction is clear;
+cross traffic stops for it (`signalprio.rightofway`). SUMO's bluelight device is not used: it
+switches the engine's right-of-way checks off and lets cross traffic react only within 25 m, so
+engines drove into vehicles already inside the junction (docs/vehicles.md has the figures).
+It cannot pass through a stopped queue (no sublane model, so no rescue lane forms).
 """
 
 from __future__ import annotations
@@ -66,9 +69,7 @@ class VehicleType(BaseModel):
             "jmDriveRedSpeed": round(red_crossing_kmh / 3.6, 3),
         }
         body = " ".join(f"{k}={quoteattr(str(v))}" for k, v in attrs.items())
-        return (f"    <vType {body}>\n"
-                '        <param key="has.bluelight.device" value="true"/>\n'
-                "    </vType>")
+        return f"    <vType {body}/>"
 
 
 @functools.cache

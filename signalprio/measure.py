@@ -1,7 +1,7 @@
 """Measurements that become tidy tables: engine trips, time lost per signal, other traffic's delay.
 
-Engines are measured from the observations (SUMO writes no trip information for bluelight
-vehicles); other traffic from SUMO's own tripinfo output, including vehicles still on
+Engines are measured from the observations, step by step, so each second of delay belongs to
+the signal the engine was approaching; other traffic from SUMO's own tripinfo output, including vehicles still on
 the road when the run ends, so that both strategies are compared over the same horizon.
 """
 
@@ -102,3 +102,49 @@ def other_traffic_delay(tripinfo: Path, exclude: set[str]) -> tuple[dict[str, ob
               "other_depart_delay_s": depart_delay, "other_delay_s": time_loss + depart_delay}
     rows = [{"entry_edge": edge, "vehicles": int(n), "delay_s": delay} for edge, (n, delay) in sorted(by_entry.items())]
     return totals, rows
+
+
+@dataclass(frozen=True)
+class Collision:
+    """One collision SUMO recorded (collision output with junction checks on)."""
+
+    time: float
+    collider: str
+    victim: str
+    lane: str
+    kind: str  # junction, side, collision (rear-end) ...
+
+    def involves(self, vehicle: str) -> bool:
+        return vehicle in (self.collider, self.victim)
+
+    def describe(self, vehicle: str) -> str:
+        other = self.victim if self.collider == vehicle else self.collider
+        return f"{vehicle} collided with {other} ({self.kind}) on {self.lane} at t = {self.time:g} s"
+
+
+def read_collisions(path: Path) -> list[Collision]:
+    """Every collision in a SUMO collision-output file (empty when SUMO wrote none)."""
+    if not path.is_file():
+        return []
+    out = []
+    for _, element in ET.iterparse(path):
+        if element.tag == "collision":
+            out.append(Collision(float(element.get("time", 0.0)), element.get("collider", ""),
+                                 element.get("victim", ""), element.get("lane", ""), element.get("type", "")))
+        element.clear()
+    return out
+
+
+def read_safety_statistics(path: Path) -> dict[str, int]:
+    """SUMO's own counts over the run: teleports, collisions, emergency stops and emergency braking."""
+    counts = {"teleports": 0, "collisions": 0, "emergency_stops": 0, "emergency_braking": 0}
+    if not path.is_file():
+        return counts
+    for _, element in ET.iterparse(path):
+        if element.tag == "teleports":
+            counts["teleports"] = int(element.get("total", 0))
+        elif element.tag == "safety":
+            counts["collisions"] = int(element.get("collisions", 0))
+            counts["emergency_stops"] = int(element.get("emergencyStops", 0))
+            counts["emergency_braking"] = int(element.get("emergencyBraking", 0))
+    return counts

@@ -151,6 +151,10 @@ def _summarise_layout(layout: str, runs: pd.DataFrame, other: pd.DataFrame, even
             "stops_mean": trips["stops"].mean(),
             "recovery_median_s": resumed["detail"].median() if len(resumed) else float("nan"),
             "monitor_violations": int(trips["monitor_violations"].sum()),
+            "engine_collisions": int(trips["collisions"].sum()),
+            "engine_teleports": int(trips["teleported"].sum()),
+            "emergency_braking_per_run": float(other.loc[other["strategy"] == strategy, "emergency_braking"].mean()),
+            "held_for_engines_per_run": float(other.loc[other["strategy"] == strategy, "held_for_engines"].mean()),
         }
         if base is not None and base_trips is not None:
             runs_other = other[other["strategy"] == strategy].set_index(key)["other_delay_s"]

@@ -18,10 +18,11 @@ from signalprio.control.strategies import make_controller
 from signalprio.dispatch import Dispatch, TravelTimes, plan_dispatch
 from signalprio.experiment import Incident, LoadedExperiment
 from signalprio.fleet import VehicleType, load_fleet, vtypes_additional
-from signalprio.measure import EngineRecorder, other_traffic_delay
+from signalprio.measure import Collision, EngineRecorder, other_traffic_delay, read_collisions, read_safety_statistics
 from signalprio.model.network import Network
 from signalprio.model.safety import SafetyRules
-from signalprio.monitor import KINDS, check_record, read_switch_states
+from signalprio.monitor import KINDS, Violation, check_record, read_switch_states
+from signalprio.rightofway import RightOfWay
 from signalprio.runs import RunResult, RunSpec
 from signalprio.sumo.loader import load_network
 from signalprio.sumo.session import EngineSlot, SumoSession
@@ -117,10 +118,14 @@ def execute_run(spec: RunSpec) -> RunResult:
         if spec.warm_state is not None:
             (folder / "state.xml.gz").write_bytes(spec.warm_state)
             start = ["--load-state", str(folder / "state.xml.gz")]
+        collisions, statistics = folder / "collisions.xml", folder / "statistics.xml"
         args = [
             *background_args(spec.experiment, spec.seed, incident.load), *start, "--end", f"{end:g}",
             "-a", f"{folder / 'fire.add.xml'},{folder / 'record.add.xml'}",
             "--tripinfo-output", str(tripinfo), "--tripinfo-output.write-unfinished", "true",
+            # every collision, in junctions too, is recorded and none removes a vehicle silently
+            "--collision.check-junctions", "true", "--collision.action", "warn",
+            "--collision-output", str(collisions), "--statistic-output", str(statistics),
         ]
         session = SumoSession(exp.simulation.backend, network, args, exp.simulation.step_s)
         session.start()
@@ -128,6 +133,7 @@ def execute_run(spec: RunSpec) -> RunResult:
             slots = _dispatch(session, dispatches, fleet, incident.alarm_s)
             controller = make_controller(exp.strategy(spec.strategy).parameters(exp.preemption), network, rules)
             recorders = {slot.id: EngineRecorder(slot.id, incident.alarm_s) for slot in slots}
+            right_of_way = RightOfWay(exp.engine.red_crossing_kmh / 3.6)
             while session.time < end - 1e-9:
                 if controller.idle and not session.active_engines():
                     # nothing to observe or control: jump to the next departure (or the end) in one call
@@ -138,9 +144,12 @@ def execute_run(spec: RunSpec) -> RunResult:
                 for view in obs.engines:
                     recorders[view.id].record(obs.time, view)
                 session.apply(controller.decide(obs))
+                session.right_of_way(obs, right_of_way, exp.engine.reaction_distance_m)
         finally:
             session.close()
         violations = check_record(rules, record)
+        crashes = read_collisions(collisions)
+        safety = read_safety_statistics(statistics)
         result.other_traffic, result.delay_by_entry = other_traffic_delay(tripinfo, exclude={slot.id for slot in slots})
         on_routes = {signal_id for recorder in recorders.values() for signal_id in recorder.signal_order}
         result.signal_states = [{"signal_id": sid, "time_s": t, "state": state}
@@ -153,7 +162,8 @@ def execute_run(spec: RunSpec) -> RunResult:
                    "crew": dispatch.crew or slot.vehicle_type.crew, "turnout_s": dispatch.turnout_s,
                    "incident_edge": dispatch.destination_edge, "band": incident.band, "district": incident.district,
                    "load": incident.load, "teleported": slot.teleported}
-        result.trips.append({**vehicle, **recorder.trip(), "monitor_violations": len(violations)})
+        result.trips.append({**vehicle, **recorder.trip(), "monitor_violations": len(violations),
+                             "collisions": sum(c.involves(slot.id) for c in crashes)})
         result.signals += [{"vehicle": slot.id, **row} for row in recorder.signal_rows()]
         result.trajectories += [{"vehicle": slot.id, "time_s": t, "odometer_m": d, "speed_mps": v}
                                 for t, d, v in recorder.trajectory]
@@ -161,8 +171,35 @@ def execute_run(spec: RunSpec) -> RunResult:
     result.requests = controller.messages
     result.violations = [{**asdict(v), "links": list(v.links)} for v in violations]
     counts = {f"violations_{kind}": sum(v.kind == kind for v in violations) for kind in KINDS}
+    engines = {slot.id for slot in slots}
     result.other_traffic.update(counts)
+    result.other_traffic.update({
+        "collisions_other": sum(not (c.collider in engines or c.victim in engines) for c in crashes),
+        "teleports_other": safety["teleports"] - sum(slot.teleported for slot in slots),
+        "emergency_braking": safety["emergency_braking"], "held_for_engines": right_of_way.held_total,
+    })
+    problems = _invalid(slots, crashes, violations, exp.simulation.horizon_s)
+    if problems and exp.simulation.invalid_runs == "fail":
+        raise InvalidRun("; ".join(problems))
     return result
+
+
+class InvalidRun(Exception):
+    """An engine collided, teleported or did not arrive, or the conflict monitor found a violation: the run is
+    recorded as failed with these reasons, never as numbers in a table."""
+
+
+def _invalid(slots: list[EngineSlot], crashes: list[Collision], violations: list[Violation],
+             horizon_s: float) -> list[str]:
+    problems = [crash.describe(slot.id) for slot in slots for crash in crashes if crash.involves(slot.id)]
+    problems += [f"{slot.id} was teleported by SUMO" for slot in slots if slot.teleported]
+    problems += [f"{slot.id} did not arrive within the horizon ({horizon_s:g} s after the alarm)"
+                 for slot in slots if slot.arrived_at is None]
+    if violations:
+        first = violations[0]
+        problems.append(f"conflict monitor: {len(violations)} violation(s), first at signal {first.signal_id}, "
+                        f"t = {first.time:g} s: {first.detail}")
+    return problems
 
 
 def _dispatch(session: SumoSession, dispatches: tuple[Dispatch, ...], fleet: dict[str, VehicleType],

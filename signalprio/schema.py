@@ -35,15 +35,18 @@ TABLES: dict[str, pa.Schema] = {
         ("teleported", BOOL), ("alarm_s", FLOAT), ("departed_s", FLOAT), ("arrived_s", FLOAT),
         ("arrival_after_alarm_s", FLOAT), ("driving_s", FLOAT), ("arrived", BOOL), ("distance_m", FLOAT),
         ("stops", INT), ("signals_passed", INT), ("time_lost_at_signals_s", FLOAT), ("time_lost_total_s", FLOAT),
-        ("monitor_violations", INT), ("time_lost_by_signal", _TIME_LOST_BY_SIGNAL)]),
+        ("monitor_violations", INT), ("collisions", INT), ("time_lost_by_signal", _TIME_LOST_BY_SIGNAL)]),
     # one row per engine and signal on its route
     "signals": _schema(KEY, [("vehicle", STR), ("signal_id", STR), ("order", INT), ("passed_s", FLOAT),
                              ("time_lost_s", FLOAT), ("link_index", INT), ("position_m", FLOAT)]),
-    # one row per run: delay of all other vehicles, conflict-monitor counts by kind
+    # one row per run: delay of all other vehicles, conflict-monitor counts by kind, SUMO's safety counts of other
+    # traffic (collisions between other vehicles, teleports, emergency braking of all) and vehicles held for engines
     "other_traffic": _schema(KEY, [("other_vehicles", INT), ("other_time_loss_s", FLOAT),
                                    ("other_depart_delay_s", FLOAT), ("other_delay_s", FLOAT),
                                    ("violations_conflicting_green", INT), ("violations_yellow", INT),
-                                   ("violations_intergreen", INT), ("violations_min_green", INT)]),
+                                   ("violations_intergreen", INT), ("violations_min_green", INT),
+                                   ("collisions_other", INT), ("teleports_other", INT), ("emergency_braking", INT),
+                                   ("held_for_engines", INT)]),
     # what each signal did: granted, green, checkout, cancel, max_presence, displaced, resumed
     "preemptions": _schema(KEY, [("time", FLOAT), ("signal_id", STR), ("unit", STR), ("event", STR),
                                  ("detail", FLOAT)]),

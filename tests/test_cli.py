@@ -123,3 +123,26 @@ def test_toml_loader_names_the_first_bad_field(tmp_path: Path) -> None:
     path.write_text('name = "bad name with spaces"\nscenario = "."\nstrategies = ["none"]\nseeds = [1]\n')
     with pytest.raises(UserError, match=r"x\.toml: field 'name'"):
         load_toml(path, Experiment)
+
+
+@pytest.mark.parametrize(("body", "field", "words"), [
+    ('strategies = ["none"]\nseeds = [1, 1]\n', "seeds", "seed 1 is listed more than once"),
+    ('strategies = ["none"]\nseeds = [1]\n', "name", "should match"),
+])
+def test_repeated_seeds_and_path_like_names_are_input_errors(tmp_path: Path, body: str, field: str, words: str) -> None:
+    name = ".." if field == "name" else "ok"
+    path = tmp_path / "e.toml"
+    path.write_text(f'name = "{name}"\nscenario = "{REPO / "networks" / "regression"}"\n{body}')
+    with pytest.raises(UserError, match=rf"field '{field}'.*{words}"):
+        load_experiment(path)
+
+
+def test_duplicate_incident_ids_in_a_csv_are_named_with_their_lines(tmp_path: Path) -> None:
+    from signalprio.pipeline import plan_incidents
+
+    (tmp_path / "incidents.csv").write_text("id,edge,position_m,alarm_s\na,fwd_4,10,300\na,fwd_4,20,400\n")
+    path = tmp_path / "e.toml"
+    path.write_text(f'name = "dup"\nscenario = "{REPO / "networks" / "regression"}"\nstrategies = ["none"]\n'
+                    'seeds = [1]\n[incidents]\ncsv = "incidents.csv"\n')
+    with pytest.raises(UserError, match=r"incidents\.csv: line 3: field 'id': incident 'a' is already on line 2"):
+        plan_incidents(load_experiment(path))

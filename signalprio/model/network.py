@@ -36,6 +36,11 @@ class Signal:
         """The link with this index (indices may have gaps: never look links up by position)."""
         return self._by_index[index]
 
+    @property
+    def link_indices(self) -> frozenset[int]:
+        """Indices some connection uses (a state string may have characters for unused indices)."""
+        return frozenset(self._by_index)
+
     @functools.cached_property
     def _by_index(self) -> dict[int, SignalLink]:
         return {link.index: link for link in self.links}

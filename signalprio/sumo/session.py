@@ -39,7 +39,8 @@ from signalprio.control.types import (
 )
 from signalprio.errors import UserError
 from signalprio.fleet import VehicleType
-from signalprio.model.network import Network
+from signalprio.model.network import Network, Signal
+from signalprio.rightofway import EngineAtRed, Foe, RightOfWay, SpeedLimit
 from signalprio.sumo.binaries import binary, tool_environment
 
 Backend = Literal["libsumo", "traci"]
@@ -79,6 +80,8 @@ class SumoSession:
     # order (a set's order changes with Python's hash seed, and with it the request ids).
     _signals: dict[str, None] = field(default_factory=dict)
     _edges: dict[str, None] = field(default_factory=dict)
+    _lane_lengths: dict[str, float] = field(default_factory=dict)
+    _vias: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     _stderr: Any = None
     time: float = 0.0
 
@@ -223,6 +226,88 @@ class SumoSession:
         vehicles = {edge: values[tc.LAST_STEP_VEHICLE_NUMBER] for edge, values in edges.items()}
         mean_speed = {edge: values[tc.LAST_STEP_MEAN_SPEED] for edge, values in edges.items()}
         return Observation(self.time, self.step_s, tuple(engines), signals, vehicles, mean_speed, waiting)
+
+    def right_of_way(self, obs: Observation, model: RightOfWay, reaction_m: float) -> None:
+        """Make way for engines facing red (`signalprio.rightofway`): read the vehicles on the conflicting approaches
+        of each such engine's signal, let the model decide, apply its speed limits.
+
+        Reads nothing unless an engine is within `reaction_m` of a red stop line or crossing one.
+        """
+        engines = []
+        for engine in obs.engines:
+            slot = self.engines[engine.id]
+            ahead = engine.signals_ahead[0] if engine.signals_ahead else None
+            view = obs.signals.get(ahead.signal_id) if ahead else None
+            crossing = model.crossing(engine.id)
+            if ahead is not None and view is not None and ahead.distance_m <= reaction_m \
+                    and view.state[ahead.link_index] not in "GgO":
+                signal_id, link, distance, inside = ahead.signal_id, ahead.link_index, ahead.distance_m, False
+            elif crossing is not None and self._road(engine.id).startswith(":"):
+                (signal_id, link), distance, inside = crossing, 0.0, True
+            else:
+                continue
+            engines.append(EngineAtRed(engine.id, signal_id, link, distance, engine.speed,
+                                       slot.vehicle_type.decel_mps2, engine.desired_speed,
+                                       self._foes(self.network.signals[signal_id], link, reaction_m), inside))
+        if not engines and not model.active():
+            return
+        roads = {vehicle: self._road(vehicle) for vehicle in model.tracked()}
+        for command in model.decide(engines, roads):
+            target = self.engines.get(command.vehicle)
+            limit = command.speed if isinstance(command, SpeedLimit) else None
+            try:
+                if target is not None:  # a maximum: car following, right of way and red-crossing speed still apply
+                    speed = max(limit, 0.01) if limit is not None else target.vehicle_type.max_speed
+                    self._api.vehicle.setMaxSpeed(target.id, speed)
+                else:  # cross traffic stops (its own deceleration bound applies), then drives on by itself
+                    self._api.vehicle.setSpeed(command.vehicle, limit if limit is not None else -1.0)
+            except Exception:  # a vehicle that left the network needs no limit
+                pass
+
+    def _foes(self, signal: Signal, link: int, reaction_m: float) -> tuple[Foe, ...]:
+        """Vehicles within `reaction_m` of the stop line on approaches whose movement conflicts with `link`, whatever
+        their signal shows now (a red one may turn green while the engine crosses), and those inside the junction."""
+        api = self._api
+        foe_links = [signal.link(j) for j in sorted(signal.link_indices) if (link, j) in signal.foes]
+        out = []
+        for lane in sorted({foe.from_lane for foe in foe_links}):
+            length = self._lane_length(lane)
+            for vehicle in api.lane.getLastStepVehicleIDs(lane):
+                distance = length - api.vehicle.getLanePosition(vehicle)
+                if distance <= reaction_m and vehicle not in self.engines:
+                    out.append(Foe(vehicle, distance, api.vehicle.getSpeed(vehicle), api.vehicle.getDecel(vehicle),
+                                   lane.rsplit("_", 1)[0]))
+        for foe in foe_links:  # already inside the junction: committed whatever their speed
+            for via in self._via_lanes(foe.from_lane, foe.to_lane):
+                out += [Foe(vehicle, 0.0, api.vehicle.getSpeed(vehicle), 0.01, foe.from_lane.rsplit("_", 1)[0], True)
+                        for vehicle in api.lane.getLastStepVehicleIDs(via) if vehicle not in self.engines]
+        return tuple(out)
+
+    def _via_lanes(self, from_lane: str, to_lane: str) -> list[str]:
+        """The internal lanes a connection runs through (SUMO's own link table, read once per connection)."""
+        key = (from_lane, to_lane)
+        if key not in self._vias:
+            first = [link[4] for link in self._api.lane.getLinks(from_lane) if link[0] == to_lane and link[4]]
+            vias = list(first)
+            while vias and vias[-1].startswith(":"):  # internal junctions chain several internal lanes
+                following = [link[4] or link[0] for link in self._api.lane.getLinks(vias[-1])]
+                if not following or not following[0].startswith(":"):
+                    break
+                vias.append(following[0])
+            self._vias[key] = vias
+        return self._vias[key]
+
+    def _lane_length(self, lane: str) -> float:
+        if lane not in self._lane_lengths:
+            self._lane_lengths[lane] = float(self._api.lane.getLength(lane))
+        return self._lane_lengths[lane]
+
+    def _road(self, vehicle: str) -> str:
+        """The vehicle's current edge (internal edges start with ':'), '' once it has left the network."""
+        try:
+            return str(self._api.vehicle.getRoadID(vehicle))
+        except Exception:  # libsumo and traci raise their own TraCIException types
+            return ""
 
     def _waiting_view(self, slot: EngineSlot) -> EngineView:
         """An engine in its station: standing at its departure position, leaving at its departure time."""

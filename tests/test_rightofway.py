@@ -1,0 +1,79 @@
+"""Right of way on a blue-light run: who stops, who goes, and when the engine may cross a red."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from signalprio.experiment import load_experiment
+from signalprio.pipeline import run_experiment
+from signalprio.rightofway import EngineAtRed, Foe, Release, RightOfWay, SpeedLimit
+from signalprio.runner import executor_for
+from tests.conftest import REPO, write_experiment
+
+RED = 10 / 3.6
+
+
+def _engine(distance: float, foes: tuple[Foe, ...] = (), inside: bool = False) -> EngineAtRed:
+    return EngineAtRed("e", "J1", 1, distance, 10.0, 3.5, 16.7, foes, inside)
+
+
+def test_cross_traffic_that_can_stop_is_held_and_the_engine_reaches_the_line_at_the_red_speed() -> None:
+    model = RightOfWay(RED)
+    far = Foe("car", 60.0, 13.9, 4.5, "side")  # needs 21.5 m to stop: it can
+    commands = model.decide([_engine(30.0, (far,))], {})
+    assert SpeedLimit("car", 0.0) in commands
+    engine = next(c for c in commands if isinstance(c, SpeedLimit) and c.vehicle == "e")
+    assert engine.speed == pytest.approx(math.sqrt(RED**2 + 2 * 3.5 * 29.0))
+    assert model.held_total == 1
+
+
+def test_engine_stops_before_the_line_until_a_committed_vehicle_has_left_the_junction() -> None:
+    model = RightOfWay(RED)
+    close = Foe("car", 8.0, 13.9, 4.5, "side")  # too close to stop: it goes on
+    limit = next(c for c in model.decide([_engine(20.0, (close,))], {"car": "side"}) if c.vehicle == "e")
+    assert isinstance(limit, SpeedLimit) and limit.speed == pytest.approx(math.sqrt(2 * 3.5 * 19.0))
+    inside = next(c for c in model.decide([_engine(10.0, ())], {"car": ":J1_3_0"}) if c.vehicle == "e")
+    assert isinstance(inside, SpeedLimit) and inside.speed == pytest.approx(math.sqrt(2 * 3.5 * 9.0))  # still inside
+    gone = next(c for c in model.decide([_engine(5.0, ())], {"car": "out"}) if c.vehicle == "e")
+    assert isinstance(gone, SpeedLimit) and gone.speed == pytest.approx(math.sqrt(RED**2 + 2 * 3.5 * 4.0))
+
+
+def test_a_vehicle_inside_the_junction_is_never_held() -> None:
+    model = RightOfWay(RED)
+    commands = model.decide([_engine(30.0, (Foe("car", 0.0, 0.0, 0.01, "side", inside=True),))], {"car": ":J1_2_0"})
+    assert SpeedLimit("car", 0.0) not in commands
+
+
+def test_engine_crosses_at_the_red_speed_and_releases_everyone_once_it_has_left() -> None:
+    model = RightOfWay(RED)
+    model.decide([_engine(40.0, (Foe("car", 60.0, 13.9, 4.5, "side"),))], {})
+    assert model.decide([_engine(0.0, (), inside=True)], {}) == [SpeedLimit("e", RED)]
+    assert model.decide([], {}) == [Release("car"), Release("e")]
+    assert not model.active()
+
+
+def _regression_runs(tmp_path: Path, backend: str, reaction_m: float) -> tuple[float, int, list[object]]:
+    body = (f'strategies = ["none"]\nseeds = [1]\n[incidents]\ncount = 4\nseed = 7\n'
+            f'alarm_from_s = 300\nalarm_to_s = 500\n[engine]\nreaction_distance_m = {reaction_m}\n'
+            f'[simulation]\nbackend = "{backend}"\nhorizon_s = 540\n')
+    path = write_experiment(tmp_path, REPO / "networks" / "regression", body, name=f"r{reaction_m:g}")
+    with executor_for(jobs=1) as pool:
+        results = run_experiment(load_experiment(path), pool)
+    assert results.frames, results.failed
+    held = int(results.frames["other_traffic"]["held_for_engines"].sum())
+    return float(results.frames["runs"]["driving_s"].sum()), held, list(results.failed)
+
+
+@pytest.mark.sumo
+def test_cross_traffic_yields_to_an_engine_crossing_red_on_a_busy_arterial(tmp_path: Path, backend: str) -> None:
+    """Without priority on the regression arterial (busy side streets) engines meet reds. No engine collides,
+    teleports or fails to arrive (any of these fails the run); cross traffic that stops from 100 m lets the
+    engines through sooner than when it only reacts at 0.5 m (then the engine waits for gaps)."""
+    yielding, held, failed = _regression_runs(tmp_path, backend, 100.0)
+    assert failed == [] and held > 0
+    gaps, held_late, failed_late = _regression_runs(tmp_path, backend, 0.5)
+    assert failed_late == [] and held_late == 0
+    assert yielding < gaps, (yielding, gaps)
