@@ -268,7 +268,9 @@ class SumoSession:
         """Vehicles within `reaction_m` of the stop line on approaches whose movement conflicts with `link`, whatever
         their signal shows now (a red one may turn green while the engine crosses), and those inside the junction."""
         api = self._api
-        foe_links = [signal.link(j) for j in sorted(signal.link_indices) if (link, j) in signal.foes]
+        own = signal.approach_edge(link)  # vehicles ahead of the engine must clear its way, never stop in it
+        foe_links = [signal.link(j) for j in sorted(signal.link_indices)
+                     if (link, j) in signal.foes and signal.approach_edge(j) != own]
         out = []
         for lane in sorted({foe.from_lane for foe in foe_links}):
             length = self._lane_length(lane)
