@@ -50,7 +50,8 @@ def _fail(error: UserError) -> typer.Exit:
 
 @app.command()
 def run(
-    experiment: Annotated[Path, typer.Argument(help="Experiment file (TOML).")] = DEFAULT_EXPERIMENT,
+    experiment: Annotated[Path, typer.Argument(
+        help="Experiment file (TOML), or the name of a shipped one (default, regression, ...).")] = DEFAULT_EXPERIMENT,
     jobs: Annotated[int | None, typer.Option(
         "--jobs", "-j", min=1, help="Parallel SUMO processes (default: all cores).")] = None,
     results: Annotated[Path, typer.Option(
@@ -68,13 +69,14 @@ def run(
     from signalprio.experiment import load_experiment
     from signalprio.pipeline import network, run_experiment, save
     from signalprio.runner import executor_for
+    from signalprio.shipped import resolve_experiment
     from signalprio.store import RunStore
 
     started = time.perf_counter()
     try:
         if executor not in ("local", "dask") or (executor == "dask") != (scheduler is not None):
             raise UserError("--executor: use 'local', or 'dask' together with --scheduler ADDRESS")
-        loaded = load_experiment(experiment)
+        loaded = load_experiment(resolve_experiment(experiment))
         if backend is not None:
             if backend not in ("libsumo", "traci"):
                 raise UserError(f"--backend: '{backend}' is not libsumo or traci")

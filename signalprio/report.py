@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 import io
-import json
 from dataclasses import dataclass, replace
 from itertools import pairwise
 from pathlib import Path
@@ -25,6 +24,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from signalprio.errors import UserError
+from signalprio.results import read_summary
 
 matplotlib.rcParams["svg.hashsalt"] = "signalprio"  # stable ids: the same tables give the same SVG
 
@@ -131,14 +131,12 @@ def build_report(folder: Path, lang: str = "de", incident: str | None = None, la
 
 def _read(folder: Path) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
     """Every result table and summary.json; one clear error for a folder that is not a (current) result."""
-    summary_file = folder / "summary.json"
-    if not summary_file.is_file():
-        raise UserError(f"{folder}: no summary.json here (run an experiment first)")
+    summary = read_summary(folder).model_dump()
     frames = {p.stem: pd.read_parquet(p) for p in folder.glob("*.parquet")}
     for needed in ("runs", "compliance_incidents", "compliance", "signals", "trajectories", "signal_states"):
         if needed not in frames:
             raise UserError(f"{folder}: {needed}.parquet is missing (results of an older signalprio? run again)")
-    return frames, json.loads(summary_file.read_text())
+    return frames, summary
 
 
 def _layouts(runs: pd.DataFrame, summary: dict[str, Any]) -> list[str]:

@@ -26,10 +26,12 @@ from __future__ import annotations
 import functools
 import json
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from signalprio.compliance.evaluate import (
     compliance_breakdown,
@@ -186,6 +188,34 @@ def add_compliance(frames: dict[str, pd.DataFrame], plans: list[RequirementPlan]
         frames[name] = stamped(name, frame, stamp)
 
 
-def write_summary(folder: Path, summary: pd.DataFrame, stamp: dict[str, str], extra: dict[str, object]) -> None:
-    document = {"provenance": stamp, **extra, "strategies": json.loads(summary.to_json(orient="records"))}
-    atomic_write_text(folder / "summary.json", json.dumps(document, indent=2) + "\n")
+class Summary(BaseModel):
+    """The schema of summary.json: what produced the results, the per-strategy summary and the compliance headline."""
+
+    model_config = ConfigDict(extra="forbid")
+    provenance: dict[str, str]
+    parameters: dict[str, Any]
+    plans: list[dict[str, Any]]
+    compliance: list[dict[str, Any]]
+    runs: int
+    failed: list[dict[str, Any]]
+    strategies: list[dict[str, Any]]
+
+
+def write_summary(folder: Path, summary: pd.DataFrame, stamp: dict[str, str], extra: dict[str, Any]) -> None:
+    document = Summary.model_validate({"provenance": stamp, **extra,
+                                       "strategies": json.loads(summary.to_json(orient="records"))})
+    atomic_write_text(folder / "summary.json", json.dumps(document.model_dump(mode="json"), indent=2) + "\n")
+
+
+def read_summary(folder: Path) -> Summary:
+    """summary.json of a results folder; a missing or damaged one is one clear input error."""
+    path = folder / "summary.json"
+    if not path.is_file():
+        raise UserError(f"{folder}: no summary.json here (run an experiment first)")
+    try:
+        return Summary.model_validate_json(path.read_text())
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "(top level)"
+        raise UserError(f"{path}: not a signalprio summary (field '{where}': {first['msg']}); run the experiment "
+                        "again to rewrite it") from None

@@ -146,3 +146,18 @@ def test_duplicate_incident_ids_in_a_csv_are_named_with_their_lines(tmp_path: Pa
                     'seeds = [1]\n[incidents]\ncsv = "incidents.csv"\n')
     with pytest.raises(UserError, match=r"incidents\.csv: line 3: field 'id': incident 'a' is already on line 2"):
         plan_incidents(load_experiment(path))
+
+
+def test_a_damaged_summary_is_one_clear_error_not_a_traceback(tmp_path: Path) -> None:
+    (tmp_path / "summary.json").write_text("{bad")
+    assert_one_line_error(signalprio("report", str(tmp_path)), "summary.json", "not a signalprio summary")
+
+
+def test_shipped_experiments_are_found_from_any_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from signalprio.shipped import resolve_experiment
+
+    monkeypatch.chdir(tmp_path)
+    for given in (Path("experiments/default.toml"), Path("default")):
+        loaded = load_experiment(resolve_experiment(given))
+        assert loaded.experiment.name == "default" and loaded.scenario.network_path().is_file()
+    assert resolve_experiment(Path("nonexistent")) == Path("nonexistent")
