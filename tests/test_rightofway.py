@@ -9,11 +9,12 @@ import pytest
 
 from signalprio.experiment import load_experiment
 from signalprio.pipeline import run_experiment
-from signalprio.rightofway import EngineAtRed, Foe, Release, RightOfWay, SpeedLimit
+from signalprio.rightofway import PLANNING_DECEL_SHARE, EngineAtRed, Foe, Release, RightOfWay, SpeedLimit
 from signalprio.runner import executor_for
 from tests.conftest import REPO, write_experiment
 
 RED = 10 / 3.6
+B = 3.5 * PLANNING_DECEL_SHARE  # the engine's planning deceleration
 
 
 def _engine(distance: float, foes: tuple[Foe, ...] = (), inside: bool = False) -> EngineAtRed:
@@ -26,7 +27,7 @@ def test_cross_traffic_that_can_stop_is_held_and_the_engine_reaches_the_line_at_
     commands = model.decide([_engine(30.0, (far,))], {})
     assert SpeedLimit("car", 0.0) in commands
     engine = next(c for c in commands if isinstance(c, SpeedLimit) and c.vehicle == "e")
-    assert engine.speed == pytest.approx(math.sqrt(RED**2 + 2 * 3.5 * 29.0))
+    assert engine.speed == pytest.approx(math.sqrt(RED**2 + 2 * B * 29.0))
     assert model.held_total == 1
 
 
@@ -34,11 +35,11 @@ def test_engine_stops_before_the_line_until_a_committed_vehicle_has_left_the_jun
     model = RightOfWay(RED)
     close = Foe("car", 8.0, 13.9, 4.5, "side")  # too close to stop: it goes on
     limit = next(c for c in model.decide([_engine(20.0, (close,))], {"car": "side"}) if c.vehicle == "e")
-    assert isinstance(limit, SpeedLimit) and limit.speed == pytest.approx(math.sqrt(2 * 3.5 * 19.0))
+    assert isinstance(limit, SpeedLimit) and limit.speed == pytest.approx(math.sqrt(2 * B * 19.0))
     inside = next(c for c in model.decide([_engine(10.0, ())], {"car": ":J1_3_0"}) if c.vehicle == "e")
-    assert isinstance(inside, SpeedLimit) and inside.speed == pytest.approx(math.sqrt(2 * 3.5 * 9.0))  # still inside
+    assert isinstance(inside, SpeedLimit) and inside.speed == pytest.approx(math.sqrt(2 * B * 9.0))  # still inside
     gone = next(c for c in model.decide([_engine(5.0, ())], {"car": "out"}) if c.vehicle == "e")
-    assert isinstance(gone, SpeedLimit) and gone.speed == pytest.approx(math.sqrt(RED**2 + 2 * 3.5 * 4.0))
+    assert isinstance(gone, SpeedLimit) and gone.speed == pytest.approx(math.sqrt(RED**2 + 2 * B * 4.0))
 
 
 def test_a_vehicle_inside_the_junction_is_never_held() -> None:
