@@ -27,7 +27,8 @@ HORIZON_S = 300.0
 
 def _cut(loaded: LoadedExperiment) -> LoadedExperiment:
     exp = loaded.experiment
-    simulation = exp.simulation.model_copy(update={"horizon_s": HORIZON_S})
+    # the cut horizon may end a run before a slow engine arrives: keep such runs, check the rest below
+    simulation = exp.simulation.model_copy(update={"horizon_s": HORIZON_S, "invalid_runs": "keep"})
     first = dataclasses.replace(plan_incidents(loaded)[0], alarm_s=ALARM_S)
     experiment = exp.model_copy(update={"seeds": exp.seeds[:1], "simulation": simulation})
     return dataclasses.replace(loaded, experiment=experiment, given_incidents=(first,))
@@ -49,4 +50,5 @@ def test_shipped_experiment_runs_end_to_end(path: Path) -> None:
     arms = {(layout, s.name) for layout in loaded.layouts() for s in loaded.experiment.strategies}
     assert set(zip(runs["layout"], runs["strategy"], strict=True)) == arms
     assert results.frames["violations"].empty, results.frames["violations"].head()
+    assert runs["collisions"].sum() == 0 and not runs["teleported"].any(), runs[["vehicle", "collisions", "teleported"]]
     assert set(results.summary["strategy"]) == {s.name for s in loaded.experiment.strategies}

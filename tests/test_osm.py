@@ -24,7 +24,7 @@ def _run_both(tmp_path: Path, scenario: Path) -> dict[str, object]:
     loaded = load_experiment(write_experiment(tmp_path, scenario, (
         'strategies = ["none", "green-wave"]\nseeds = [1]\n'
         '[incidents]\ncount = 1\nalarm_from_s = 300\nalarm_to_s = 300\n'
-        '[dispatch]\nstages = [["HLF"]]\n[simulation]\nhorizon_s = 420\n')))
+        '[dispatch]\nstages = [["HLF"]]\n[simulation]\nhorizon_s = 480\n')))
     incident = plan_incidents(loaded)[0]
     return {name: execute_run(RunSpec(loaded, incident, 1, name)) for name in ("none", "green-wave")}
 

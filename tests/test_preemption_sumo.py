@@ -91,7 +91,7 @@ def test_real_osm_network_with_actuated_signals_and_generated_demand(tmp_path: P
         tmp_path, REPO / "networks" / "berlin-adlershof",
         'strategies = ["none", "green-wave"]\nseeds = [1]\n'
         '[incidents]\ncount = 1\nalarm_from_s = 300\nalarm_to_s = 300\n'
-        f'[dispatch]\nstages = [["HLF"]]\n[simulation]\nbackend = "{backend}"\nhorizon_s = 400\n'))
+        f'[dispatch]\nstages = [["HLF"]]\n[simulation]\nbackend = "{backend}"\nhorizon_s = 480\n'))
     assert {s.program.kind for s in load_network(loaded.scenario.network_path()).signals.values()} == {"actuated"}
     results = {name: execute_run(RunSpec(loaded, plan_incidents(loaded)[0], 1, name))
                for name in ("none", "green-wave")}

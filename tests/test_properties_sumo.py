@@ -42,7 +42,7 @@ def test_no_monitor_violation_on_random_arterials(parameters: ArterialParameters
         body = (f'strategies = [{{ name = "p", trigger = "{trigger}", recovery = "{recovery}" }}]\nseeds = [{seed}]\n'
                 f'[incidents]\ncount = 1\nseed = {seed}\nalarm_from_s = 150\nalarm_to_s = 240\n'
                 f'edges = ["{destination}"]\n'
-                '[dispatch]\nstages = [["ELW", "HLF", "DLK"]]\n[simulation]\nhorizon_s = 300\n')
+                '[dispatch]\nstages = [["ELW", "HLF", "DLK"]]\n[simulation]\nhorizon_s = 480\n')
         loaded = load_experiment(write_experiment(Path(tmp), folder, body))
         result = execute_run(RunSpec(loaded, plan_incidents(loaded)[0], seed, "p"))
         assert result.violations == [], result.violations[:3]

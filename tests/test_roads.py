@@ -69,7 +69,7 @@ def _town_experiment(town: tuple[Path, object], tmp_path: Path, layouts: str, st
     """One HLF to one incident at 200 s in the town, in the given layouts."""
     body = (f'layouts = {layouts}\nstrategies = ["{strategy}"]\nseeds = [1]\n'
             '[incidents]\ncount = 1\nalarm_from_s = 200\nalarm_to_s = 200\n'
-            f'[dispatch]\nstages = [["HLF"]]\n[simulation]\nhorizon_s = 300\n{extra}')
+            f'[dispatch]\nstages = [["HLF"]]\n[simulation]\nhorizon_s = 480\n{extra}')
     return load_experiment(write_experiment(tmp_path, _town_scenario(*town), body))
 
 

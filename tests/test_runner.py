@@ -22,7 +22,7 @@ pytestmark = pytest.mark.sumo
 
 BODY = ('strategies = ["none", "green-wave"]\nseeds = [1]\n'
         '[incidents]\ncount = 4\nalarm_from_s = 200\nalarm_to_s = 300\n'
-        '[dispatch]\nstages = [["HLF"]]\n[simulation]\nhorizon_s = 240\n')
+        '[dispatch]\nstages = [["HLF"]]\n[simulation]\nhorizon_s = 480\n')
 
 
 def _experiment(tmp_path: Path, congested_arterial: Path, name: str = "scale") -> Path:
@@ -84,7 +84,7 @@ def test_changed_experiment_does_not_mix_with_old_runs(tmp_path: Path, congested
     results = tmp_path / "results"
     runner = CliRunner()
     assert runner.invoke(app, ["run", str(experiment), "--results", str(results), "-j", "2"]).exit_code == 0
-    experiment.write_text(experiment.read_text().replace("horizon_s = 240", "horizon_s = 250"))
+    experiment.write_text(experiment.read_text().replace("horizon_s = 480", "horizon_s = 490"))
     changed = runner.invoke(app, ["run", str(experiment), "--results", str(results), "-j", "2"])
     assert changed.exit_code == 2 and "--fresh" in changed.output
 

@@ -142,7 +142,7 @@ def test_strategies_start_from_the_same_saved_state(tmp_path: Path, congested_ar
     loaded = load_experiment(write_experiment(tmp_path, congested_arterial,
                                               'strategies = ["none", "green-wave"]\nseeds = [5]\n'
                                               '[incidents]\ncount = 1\n[dispatch]\nstages = [["HLF"]]\n'
-                                              f'[simulation]\nbackend = "{backend}"\nhorizon_s = 400\n'))
+                                              f'[simulation]\nbackend = "{backend}"\nhorizon_s = 480\n'))
     with executor_for(jobs=1) as pool:
         done, failed = execute(plan_runs(loaded), pool)
     assert failed == []

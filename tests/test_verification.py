@@ -48,7 +48,7 @@ def _time_lost_after_first_signal(tmp_path: Path, scenario: Path, backend: str) 
               if all(program.phase_at(a + turnout + drive + d)[0] == main for d in (-10, 0, 10))]
     (tmp_path / "incidents.csv").write_text("id,edge,position_m,alarm_s\n"
                                             + "".join(f"i{a},fwd_4,100,{a}\n" for a in alarms))
-    body = head + f'[incidents]\ncsv = "incidents.csv"\n[simulation]\nbackend = "{backend}"\nhorizon_s = 300\n'
+    body = head + f'[incidents]\ncsv = "incidents.csv"\n[simulation]\nbackend = "{backend}"\nhorizon_s = 480\n'
     loaded = load_experiment(write_experiment(tmp_path, scenario, body))
     with executor_for(jobs=1) as pool:
         results = run_experiment(loaded, pool)
@@ -76,7 +76,7 @@ def test_free_road_travel_time_is_length_over_free_speed(tmp_path: Path, backend
     scenario = _green_wave_arterial(tmp_path / "net", ENGINE_KMH)
     body = (f'strategies = ["green-wave"]\nseeds = [1]\n[incidents]\ncount = 3\nseed = 5\n'
             f'alarm_from_s = 100\nalarm_to_s = 200\n[dispatch]\nstages = [["HLF"]]\n'
-            f'[simulation]\nbackend = "{backend}"\nhorizon_s = 300\n')
+            f'[simulation]\nbackend = "{backend}"\nhorizon_s = 480\n')
     loaded = load_experiment(write_experiment(tmp_path, scenario, body))
     with executor_for(jobs=1) as pool:
         runs = run_experiment(loaded, pool).frames["runs"]

@@ -253,16 +253,11 @@ class SumoSession:
             return
         roads = {vehicle: self._road(vehicle) for vehicle in model.tracked()}
         for command in model.decide(engines, roads):
-            target = self.engines.get(command.vehicle)
-            limit = command.speed if isinstance(command, SpeedLimit) else None
-            try:
-                if target is not None:  # a maximum: car following, right of way and red-crossing speed still apply
-                    speed = max(limit, 0.01) if limit is not None else target.vehicle_type.max_speed
-                    self._api.vehicle.setMaxSpeed(target.id, speed)
-                else:  # cross traffic stops (its own deceleration bound applies), then drives on by itself
-                    self._api.vehicle.setSpeed(command.vehicle, limit if limit is not None else -1.0)
-            except Exception:  # a vehicle that left the network needs no limit
-                pass
+            # SUMO's speed mode 31 keeps car following, right of way and the acceleration and deceleration bounds
+            # in force under a commanded speed (and SUMO's time loss counts against the free speed); -1 releases
+            speed = command.speed if isinstance(command, SpeedLimit) else -1.0
+            with contextlib.suppress(Exception):  # a vehicle that left the network needs no limit
+                self._api.vehicle.setSpeed(command.vehicle, speed)
 
     def _foes(self, signal: Signal, link: int, reaction_m: float) -> tuple[Foe, ...]:
         """Vehicles within `reaction_m` of the stop line on approaches whose movement conflicts with `link`, whatever
