@@ -24,11 +24,11 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from signalprio.errors import UserError
+from signalprio.names import BASELINE
 from signalprio.results import read_summary
 
 matplotlib.rcParams["svg.hashsalt"] = "signalprio"  # stable ids: the same tables give the same SVG
 
-BASELINE = "none"
 ARM_TABLES = frozenset({"compliance", "compliance_layouts"})  # shown for every layout
 COLOURS = {"G": "#2e7d32", "g": "#66bb6a", "y": "#f9a825", "u": "#f9a825", "r": "#c62828"}
 
@@ -41,6 +41,11 @@ TEXT = {
         "saved": "Zeitgewinn je Lichtsignalanlage", "timespace": "Weg-Zeit-Diagramm der Einsatzfahrt",
         "cost": "Auswirkung auf den übrigen Verkehr", "recovery": "Rückkehr in den Signalplan",
         "monitor": "Signalsicherung (Konfliktüberwachung)",
+        "safety": "Sicherheit der Einsatzfahrt", "safety_note": "Ein Lauf, in dem ein Einsatzfahrzeug kollidiert, von "
+        "SUMO versetzt wird oder nicht ankommt, gilt als gescheitert und geht in keine Zahl dieses Berichts ein.",
+        "col_trips": "Fahrten", "col_collisions": "Kollisionen Einsatzfahrzeug", "col_teleports": "versetzt (SUMO)",
+        "col_held": "für das Einsatzfahrzeug angehaltene Fahrzeuge je Einsatz",
+        "col_braking": "Notbremsungen im Netz je Einsatz",
         "share": "Anteil der Einsätze", "time_min": "Minuten", "limit": "Frist", "target": "Zielwert",
         "call": "Notrufabfrage und Alarmierung", "turnout": "Ausrückzeit", "driving": "Anfahrzeit",
         "rate": "Erreichungsgrad", "seconds_saved": "Sekunden gewonnen gegenüber ohne Vorrang",
@@ -61,6 +66,11 @@ TEXT = {
         "saved": "Seconds saved at each signal", "timespace": "Time-space diagram of the engine's run",
         "cost": "Cost to other traffic", "recovery": "Return to the signal plan",
         "monitor": "Signal safety (conflict monitor)",
+        "safety": "Safety of the emergency run", "safety_note": "A run in which an engine collides, is teleported by "
+        "SUMO or does not arrive is a failed run and is in no figure of this report.",
+        "col_trips": "engine trips", "col_collisions": "engine collisions", "col_teleports": "teleported (SUMO)",
+        "col_held": "vehicles stopped for the engine per incident",
+        "col_braking": "emergency braking in the network per incident",
         "share": "share of incidents", "time_min": "minutes", "limit": "time limit", "target": "target",
         "call": "call handling and dispatch", "turnout": "turnout", "driving": "driving",
         "rate": "achievement rate", "seconds_saved": "seconds saved against no priority",
@@ -126,6 +136,7 @@ def build_report(folder: Path, lang: str = "de", incident: str | None = None, la
     charts += [_components(scope), _rates_by(scope, "band"), _rates_by(scope, "district"), _saved(scope),
                _time_space(scope, incident), _cost(scope), _recovery(scope)]
     tables["monitor"] = _monitor_table(scope)
+    tables["safety"] = _safety_table(scope)
     return _write(scope, summary, tables, [chart for chart in charts if chart is not None])
 
 
@@ -376,6 +387,21 @@ def _monitor_table(scope: Scope) -> pd.DataFrame:
             if len(violations) else pd.DataFrame({t["violations"]: [t["none_found"]]}))
 
 
+def _safety_table(scope: Scope) -> pd.DataFrame:
+    """Per strategy: SUMO's collision and teleport counts for the engines, the vehicles that stopped for them and
+    emergency braking in the network: how safe the run was, not only how fast."""
+    t, runs, other = scope.t, scope.frames["runs"], scope.frames["other_traffic"]
+    rows = []
+    for strategy in [s for s in scope.strategies if s in set(runs["strategy"])]:
+        trips, per_run = runs[runs["strategy"] == strategy], other[other["strategy"] == strategy]
+        rows.append({t["strategy"]: strategy, t["col_trips"]: len(trips),
+                     t["col_collisions"]: int(trips["collisions"].sum()),
+                     t["col_teleports"]: int(trips["teleported"].sum()),
+                     t["col_held"]: round(float(per_run["held_for_engines"].mean()), 1),
+                     t["col_braking"]: round(float(per_run["emergency_braking"].mean()), 1)})
+    return pd.DataFrame(rows)
+
+
 def _write(scope: Scope, summary: dict[str, Any], tables: dict[str, pd.DataFrame], charts: list[Chart]) -> Path:
     """Every table as CSV (the charts' too, for those who rework the numbers), then index.html."""
     for name, table in {**tables, **{c.key: c.table for c in charts if c.table is not None}}.items():
@@ -423,6 +449,8 @@ def _html(scope: Scope, summary: dict[str, Any], tables: dict[str, pd.DataFrame]
                         f'<div class="chart">{chart.svg}</div>'
                         + (chart.table.to_html(index=False, escape=True, border=0) if chart.table is not None else "")
                         + "</section>")
+    sections.append(f'<section id="safety"><h2>{html.escape(t["safety"])}</h2><p>{html.escape(t["safety_note"])}</p>'
+                    + tables["safety"].to_html(index=False, escape=True, border=0) + "</section>")
     sections.append(f'<section id="monitor"><h2>{html.escape(t["monitor"])}</h2>'
                     + tables["monitor"].to_html(index=False, escape=True, border=0) + "</section>")
     stamp = ", ".join(f"{html.escape(str(k))}: {html.escape(str(v))}" for k, v in provenance.items())

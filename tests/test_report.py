@@ -58,6 +58,8 @@ def test_report_has_every_chart_and_table(results: Path, lang: str) -> None:
         section = re.search(rf'<section id="{chart}">(.*?)</section>', page, re.S)
         assert section and "<svg" in section.group(1) and section.group(1).count("<path") > 5, chart
     assert "Eintreffzeit" in page and ("n = " in page)
+    safety = re.search(r'<section id="safety">(.*?)</section>', page, re.S)
+    assert safety and (("Kollisionen" in safety.group(1)) if lang == "de" else ("engine collisions" in safety.group(1)))
     assert ("Erreichungsgrad" in page) if lang == "de" else ("Achievement rate" in page)
     assert not re.search(r'(src|href)="(https?:)?//', page)  # self-contained: nothing to fetch
 
