@@ -131,7 +131,8 @@ def _memory_per_worker(specs: list[RunSpec], jobs: int) -> BenchResult:
 
 def _with_horizon(loaded: LoadedExperiment, horizon_s: float) -> LoadedExperiment:
     exp = loaded.experiment
-    simulation = exp.simulation.model_copy(update={"horizon_s": horizon_s})
+    # short horizons end runs before engines arrive: the benchmarks time runs, they report no results
+    simulation = exp.simulation.model_copy(update={"horizon_s": horizon_s, "invalid_runs": "keep"})
     return dataclasses.replace(loaded, experiment=exp.model_copy(update={"simulation": simulation}))
 
 

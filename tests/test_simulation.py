@@ -24,10 +24,10 @@ from tests.conftest import REPO, write_experiment
 pytestmark = pytest.mark.sumo
 
 
-def _runs(tmp_path: Path, scenario: Path, body: str,
-          backend: str) -> tuple[list[RunSpec], dict[tuple[str, int, str], RunResult]]:
+def _runs(tmp_path: Path, scenario: Path, body: str, backend: str,
+          simulation: str = "") -> tuple[list[RunSpec], dict[tuple[str, int, str], RunResult]]:
     loaded = load_experiment(write_experiment(tmp_path, scenario, body + '\n[dispatch]\nstages = [["HLF"]]\n'
-                                              f'[simulation]\nbackend = "{backend}"\nhorizon_s = 600\n'))
+                                              f'[simulation]\nbackend = "{backend}"\nhorizon_s = 600\n{simulation}'))
     specs = [RunSpec(loaded, incident, seed, strategy.name) for incident in plan_incidents(loaded)
              for seed in loaded.experiment.seeds for strategy in loaded.experiment.strategies]
     return specs, {(s.incident.id, s.seed, s.strategy): execute_run(s) for s in specs}
@@ -116,7 +116,8 @@ def test_monitor_catches_an_unsafe_controller_in_sumo(tmp_path: Path, congested_
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(signalprio.run, "make_controller", lambda *args: _UnsafeController(14))
     _, results = _runs(tmp_path, congested_arterial, 'strategies = ["none"]\nseeds = [1]\n[incidents]\ncount = 1\n'
-                       'alarm_from_s = 300\nalarm_to_s = 300\n', backend)
+                       'alarm_from_s = 300\nalarm_to_s = 300\n', backend,
+                       'invalid_runs = "keep"\n')  # keep the run's rows: the violations are what this test reads
     result = next(iter(results.values()))
     kinds = {v["kind"] for v in result.violations}
     assert {"conflicting_green", "intergreen"} <= kinds
