@@ -24,7 +24,20 @@ def load_toml(path: Path, model: type[Model]) -> Model:
     try:
         return model.model_validate(data, context={"base": path.parent})
     except ValidationError as error:
-        first = error.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or "(top level)"
         more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
-        raise UserError(f"{path}: field '{field}': {first['msg']}{more}") from None
+        raise UserError(f"{path}: {first_problem(error)}{more}") from None
+
+
+def load_json(path: Path, model: type[Model], kind: str, hint: str = "") -> Model:
+    """A JSON file signalprio wrote (a baseline, a summary), validated; a damaged one is one UserError line."""
+    try:
+        return model.model_validate_json(path.read_text(encoding="utf-8"))
+    except ValidationError as error:
+        raise UserError(f"{path}: not a signalprio {kind} ({first_problem(error)}){hint}") from None
+
+
+def first_problem(error: ValidationError) -> str:
+    """The first problem pydantic found, as "field 'a.b': message"."""
+    first = error.errors()[0]
+    field = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    return f"field '{field}': {first['msg']}"

@@ -16,8 +16,9 @@ from xml.sax.saxutils import escape, quoteattr
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
+from signalprio.config import load_json
 from signalprio.errors import UserError
 from signalprio.experiment import LoadedExperiment
 from signalprio.files import atomic_write_text
@@ -168,12 +169,7 @@ def write_baseline(path: Path, loaded: LoadedExperiment, metrics: Metrics, toler
 def read_baseline(path: Path) -> Baseline:
     if not path.is_file():
         raise UserError(f"{path}: baseline not found (create it with --update)")
-    try:
-        return Baseline.model_validate_json(path.read_text())
-    except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "(top level)"
-        raise UserError(f"{path}: not a signalprio baseline (field '{where}': {first['msg']})") from None
+    return load_json(path, Baseline, "baseline")
 
 
 def junit_xml(checks: list[Check], name: str) -> str:

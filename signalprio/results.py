@@ -31,7 +31,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
 from signalprio.compliance.evaluate import (
     compliance_breakdown,
@@ -41,6 +41,7 @@ from signalprio.compliance.evaluate import (
     layout_comparison,
 )
 from signalprio.compliance.plans import RequirementPlan
+from signalprio.config import load_json
 from signalprio.errors import UserError
 from signalprio.files import atomic_write, atomic_write_text
 from signalprio.names import BASELINE
@@ -212,10 +213,4 @@ def read_summary(folder: Path) -> Summary:
     path = folder / "summary.json"
     if not path.is_file():
         raise UserError(f"{folder}: no summary.json here (run an experiment first)")
-    try:
-        return Summary.model_validate_json(path.read_text())
-    except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "(top level)"
-        raise UserError(f"{path}: not a signalprio summary (field '{where}': {first['msg']}); run the experiment "
-                        "again to rewrite it") from None
+    return load_json(path, Summary, "summary", "; run the experiment again to rewrite it")
