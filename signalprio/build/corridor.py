@@ -13,7 +13,8 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from signalprio.build.plainxml import attrs as _attrs, document as _xml
+from signalprio.build.plainxml import attrs as _attrs
+from signalprio.build.plainxml import document as _xml
 from signalprio.sumo.binaries import run_tool
 
 
@@ -200,8 +201,9 @@ def write_plain_files(spec: CorridorSpec, folder: Path) -> dict[str, Path]:
             sx, sy = x + dx * junction.side_length_m, y + dy * junction.side_length_m
             side_node = f"{node}_{side}"
             nodes.append(f"<node {_attrs(id=side_node, x=f'{sx:.2f}', y=f'{sy:.2f}', type='priority')}/>")
-            edges.append(f"<edge {_attrs(id=f'{side_node}_in', **{'from': side_node}, to=node, numLanes=1, speed=f'{side_speed:.2f}')}/>")
-            edges.append(f"<edge {_attrs(id=f'{side_node}_out', **{'from': node}, to=side_node, numLanes=1, speed=f'{side_speed:.2f}')}/>")
+            lane = {"numLanes": 1, "speed": f"{side_speed:.2f}"}
+            edges.append(f"<edge {_attrs(id=f'{side_node}_in', **{'from': side_node}, to=node, **lane)}/>")
+            edges.append(f"<edge {_attrs(id=f'{side_node}_out', **{'from': node}, to=side_node, **lane)}/>")
 
     for seg in range(spec.segments):
         (a, ax, ay), (b, bx, by) = points[seg], points[seg + 1]
@@ -210,8 +212,9 @@ def write_plain_files(spec: CorridorSpec, folder: Path) -> dict[str, Path]:
                                                  (spec.backward_edge(seg), b, a, seg > 0)):
             attrs = _attrs(id=edge_id, **{"from": src}, to=dst, numLanes=spec.lanes, speed=f"{speed:.2f}")
             if into_junction and spec.left_pocket_m > 0:
-                split = _attrs(pos=f"{length - spec.left_pocket_m:.2f}", lanes=" ".join(map(str, range(spec.lanes + 1))),
-                               idBefore=edge_id, idAfter=f"{edge_id}_pocket")
+                lanes = " ".join(map(str, range(spec.lanes + 1)))
+                split = _attrs(pos=f"{length - spec.left_pocket_m:.2f}", lanes=lanes, idBefore=edge_id,
+                               idAfter=f"{edge_id}_pocket")
                 edges.append(f"<edge {attrs}><split {split}/></edge>")
             else:
                 edges.append(f"<edge {attrs}/>")
@@ -229,7 +232,7 @@ def write_plain_files(spec: CorridorSpec, folder: Path) -> dict[str, Path]:
         offset = green_wave_offset(chain[junction.id], t)
         phases = [
             f"    <phase {_attrs(duration=f'{duration:g}', state=state, name=name)}/>"
-            for (name, state), duration in zip(_phase_states(links), durations)
+            for (name, state), duration in zip(_phase_states(links), durations, strict=True)
         ]
         label = f" <!-- {junction.label} -->" if junction.label else ""
         logics.append(

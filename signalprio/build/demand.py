@@ -16,10 +16,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from signalprio.errors import UserError
 from signalprio.build.corridor import CorridorSpec
-from signalprio.scenario.scenario import RandomTrips, Scenario
+from signalprio.errors import UserError
 from signalprio.installation import sumo_home
+from signalprio.scenario.scenario import RandomTrips, Scenario
 from signalprio.sumo.binaries import tool_environment
 
 
@@ -77,7 +77,8 @@ def random_trips(network: Path, period_s: float, fringe_factor: float, end_s: fl
     The result depends only on the network's content and the parameters, so it is cached
     by their hash and shared by every run and process.
     """
-    key = hashlib.sha256(network.read_bytes() + f"{period_s}|{fringe_factor}|{end_s}|{seed}|{extra}".encode()).hexdigest()[:16]
+    parameters = f"{period_s}|{fringe_factor}|{end_s}|{seed}|{extra}"
+    key = hashlib.sha256(network.read_bytes() + parameters.encode()).hexdigest()[:16]
     out = Path(tempfile.gettempdir()) / "signalprio-demand" / f"{key}.trips.xml"
     if out.is_file():
         return out

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import sumolib
 
-from signalprio.errors import UserError
 from signalprio.build.demand import random_trips
+from signalprio.errors import UserError
 from signalprio.sumo.binaries import run_tool
 
 ROADS = frozenset({"motorway", "trunk", "primary", "secondary", "tertiary", "unclassified", "residential",
@@ -48,8 +48,8 @@ def cut_roads(source: Path, bbox: tuple[float, float, float, float] | None, out:
     try:  # read everything before writing, so bad input fails before a writer is open
         roads = {way.id for way in osmium.FileProcessor(str(source), osmium.osm.NODE | osmium.osm.WAY).with_locations()
                  if isinstance(way, osmium.osm.Way) and way.tags.get("highway") in ROADS
-                 and any(node.location.valid() and west <= node.location.lon <= east and south <= node.location.lat <= north
-                         for node in way.nodes)}
+                 and any(node.location.valid() and west <= node.location.lon <= east
+                         and south <= node.location.lat <= north for node in way.nodes)}
     except RuntimeError as error:  # libosmium reports unreadable input this way
         raise UserError(f"{source}: not a readable OpenStreetMap file ({error})") from None
     with osmium.BackReferenceWriter(str(out), ref_src=str(source), overwrite=True, remove_tags=False) as writer:
@@ -111,12 +111,14 @@ def build_osm_scenario(source: Path, name: str, folder: Path, bbox: tuple[float,
     offpeak = random_trips(net, period_s * 2, 5.0, 7200.0, 42, ("--speed-exponent", "2", "--lanes"))
     (folder / "scenario.toml").write_text(
         f'name = "{name}"\n'
-        f'description = "built from OpenStreetMap ({source.name}); corridor: {best.name}, {len(best.signals)} signals"\n'
+        f'description = "built from OpenStreetMap ({source.name}); corridor: {best.name}, '
+        f'{len(best.signals)} signals"\n'
         f'network = "{net.name}"\n'
         f'incident_edges = ["{best.edges[-1]}"]\n\n'
         f'[demand]\npeak = ["{_copy(peak, folder, "peak.trips.xml")}"]\n'
         f'offpeak = ["{_copy(offpeak, folder, "offpeak.trips.xml")}"]\n\n'
-        f'[[stations]]\nname = "start of the {best.name} corridor (edit me)"\nedge = "{best.edges[0]}"\nposition_m = 1.0\n'
+        f'[[stations]]\nname = "start of the {best.name} corridor (edit me)"\nedge = "{best.edges[0]}"\n'
+        'position_m = 1.0\n'
     )
     osm.unlink()
     return folder, corridors

@@ -11,6 +11,7 @@ left-turn lane before every signal on a main road), as it would for a network im
 
 from __future__ import annotations
 
+import itertools
 import math
 import tempfile
 from dataclasses import dataclass
@@ -107,7 +108,7 @@ class _Writer:
                 self.side_streets[district.id].append(f"{node}-{end}")
 
     def road(self, road: Road) -> None:
-        for a, b in zip(road.places, road.places[1:]):
+        for a, b in itertools.pairwise(road.places):
             pa, pb = self.place[a], self.place[b]
             length = math.hypot(pb.x - pa.x, pb.y - pa.y)
             count = max(0, round(length / road.signal_spacing_m) - 1) if road.signal_spacing_m else 0
@@ -119,7 +120,7 @@ class _Writer:
                               _unit(pb.x - pa.x, pb.y - pa.y), road)
                 chain.append(node)
             chain.append(b)
-            for u, v in zip(chain, chain[1:]):
+            for u, v in itertools.pairwise(chain):
                 self.link(u, v, road.lanes, road.speed_kmh, road.name)
 
     def station(self, site: StationSite) -> str:
