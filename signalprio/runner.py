@@ -1,24 +1,24 @@
 """Execute runs on local processes or a Dask cluster.
 
-libsumo holds one simulation per process, so parallel runs need processes (spawned, so no
-SUMO state is ever forked). The background traffic of each seed and load is simulated once
-and saved as SUMO state at every alarm time; runs start from those states. A run that fails
-is recorded with its message while the others go on; an input error stops the experiment,
-since every run would repeat it.
+libsumo holds one simulation per process, so runs execute in worker processes (spawned, so no
+SUMO state is ever forked; `signalprio.pool` says what happens when SUMO crashes). The background
+traffic of each seed and load is simulated once and saved as SUMO state at every alarm time; runs
+start from those states. A run that fails is recorded with its message while the others go on; an
+input error stops the experiment, since every run would repeat it.
 """
 
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, as_completed
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from signalprio.errors import UserError
 from signalprio.experiment import LoadedExperiment
+from signalprio.pool import WorkerDied, WorkerPool
 from signalprio.run import execute_run, save_warm_states
 from signalprio.runs import RunResult, RunSpec
 
@@ -47,32 +47,72 @@ def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
+class WarmStates(Protocol):
+    """Where warm-up states are kept between invocations, so a resumed experiment does not simulate them again."""
+
+    def warm_states(self, seed: int, load: str, alarms: list[float]) -> dict[float, bytes] | None: ...
+
+    def save_warm_states(self, seed: int, load: str, states: dict[float, bytes]) -> None: ...
+
+
+def _describe(error: BaseException) -> str:
+    return str(error) if isinstance(error, WorkerDied) else f"{type(error).__name__}: {error}"
+
+
 def execute(
-    specs: list[RunSpec], pool: Executor, on_done: Callable[[RunResult | RunFailure], None] = lambda _: None
+    specs: list[RunSpec], pool: Executor, on_done: Callable[[RunResult | RunFailure], None] = lambda _: None,
+    warm: WarmStates | None = None,
 ) -> tuple[list[RunResult], list[RunFailure]]:
-    """Warm up each seed and load once (state at every alarm), then run every spec from its state on `pool`."""
+    """Warm up each seed and load once (state at every alarm, kept in `warm` when given), then run every spec from
+    its state on `pool`. A run whose warm-up or simulation fails, or whose worker dies, is a failed run with its
+    cause; an input error stops everything, since every run would repeat it."""
     done: list[RunResult] = []
     failed: list[RunFailure] = []
-    if not specs:
-        return done, failed
     alarms: dict[tuple[int, str], list[float]] = {}
     for spec in specs:
         alarms.setdefault((spec.seed, spec.incident.load), []).append(spec.incident.alarm_s)
-    warm_ups = [pool.submit(_warm_up, (specs[0].experiment, seed, load, times))
-                for (seed, load), times in alarms.items()]
-    states = dict(future.result() for future in warm_ups)
-    futures = [pool.submit(run_guarded,
-                           replace(spec, warm_state=states[(spec.seed, spec.incident.load)][spec.incident.alarm_s]))
-               for spec in specs]
+    states: dict[tuple[int, str], dict[float, bytes]] = {}
+    warm_ups: dict[Any, tuple[int, str]] = {}
+    for (seed, load), times in alarms.items():
+        kept = warm.warm_states(seed, load, times) if warm is not None else None
+        if kept is not None:
+            states[(seed, load)] = kept
+        else:
+            warm_ups[pool.submit(_warm_up, (specs[0].experiment, seed, load, times))] = (seed, load)
+    broken: dict[tuple[int, str], str] = {}
+    for future in pool.as_completed(list(warm_ups)):
+        group = warm_ups[future]
+        try:
+            states[group] = future.result()[1]
+        except UserError:
+            raise
+        except Exception as error:
+            broken[group] = f"warm-up of seed {group[0]}, load {group[1]} failed: {_describe(error)}"
+        else:
+            if warm is not None:
+                warm.save_warm_states(*group, states[group])
+    futures: dict[Any, RunSpec] = {}
     try:
-        for future in pool.as_completed(futures):
-            outcome = future.result()
+        for spec in specs:
+            group = (spec.seed, spec.incident.load)
+            if group in broken:
+                failed.append(RunFailure(spec.key, broken[group]))
+                on_done(failed[-1])
+                continue
+            futures[pool.submit(run_guarded, replace(spec, warm_state=states[group][spec.incident.alarm_s]))] = spec
+        for future in pool.as_completed(list(futures)):
+            try:
+                outcome = future.result()
+            except UserError:
+                raise
+            except Exception as error:  # the worker died (SUMO crashed), or a cluster gave up on the task
+                outcome = RunFailure(futures[future].key, _describe(error))
             if isinstance(outcome, RunFailure):
                 failed.append(outcome)
             else:
                 done.append(outcome)
             on_done(outcome)
-    except UserError:
+    except BaseException:
         for future in futures:
             future.cancel()
         raise
@@ -90,28 +130,19 @@ class Executor(Protocol):
 
 
 class _Local:
-    """Spawned worker processes (no SUMO state is ever forked), or this process for one job."""
+    """Worker processes on this machine, even for one job: a SUMO that crashes takes only its own run with it."""
 
     def __init__(self, jobs: int) -> None:
-        self._pool = (ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
-                      if jobs > 1 else None)
+        self._pool = WorkerPool(jobs)
 
     def submit(self, fn: Callable[..., Any], arg: Any) -> Future[Any]:
-        if self._pool is not None:
-            return self._pool.submit(fn, arg)
-        future: Future[Any] = Future()
-        try:
-            future.set_result(fn(arg))
-        except BaseException as error:  # delivered through the future, as a pool would
-            future.set_exception(error)
-        return future
+        return self._pool.submit(fn, arg)
 
     def as_completed(self, futures: list[Future[Any]]) -> Iterator[Future[Any]]:
         return as_completed(futures)
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
+        self._pool.close()
 
 
 class _Dask:

@@ -5,10 +5,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, as_completed
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+import signalprio.runner
 from signalprio.build.arterial import ArterialParameters, build_arterial
 from signalprio.model.program import Phase, SignalProgram
 
@@ -18,6 +22,31 @@ REPO = Path(__file__).resolve().parent.parent
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--sumo-backend", choices=("libsumo", "traci"), default="libsumo",
                      help="backend for the tests that run SUMO")
+
+
+class InProcess:
+    """An executor that runs every task in the test's own process, so that what a test patches is what runs
+    (signalprio itself always runs SUMO in worker processes, which a patch in the test does not reach)."""
+
+    def submit(self, fn: Callable[..., Any], arg: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        try:
+            future.set_result(fn(arg))
+        except Exception as error:  # delivered through the future, as a worker's would be
+            future.set_exception(error)
+        return future
+
+    def as_completed(self, futures: list[Future[Any]]) -> Iterator[Future[Any]]:
+        return as_completed(futures)
+
+    def close(self) -> None:
+        """Nothing to stop."""
+
+
+@pytest.fixture
+def in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Local runs execute in this process for the test that asks for it."""
+    monkeypatch.setattr(signalprio.runner, "_Local", lambda jobs: InProcess())
 
 
 @pytest.fixture(scope="session")
@@ -39,6 +68,20 @@ def empty_arterial(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_arterial(tmp_path_factory.mktemp("empty"),
                           ArterialParameters(intersections=4, spacing_m=400, forward_veh_h=0,
                                              backward_veh_h=0, side_veh_h=0))
+
+
+# two incidents on the regression arterial (networks/regression), none against green-wave: 8 runs in two seeds
+SMALL_RUNS = """load = "peak"
+strategies = ["none", "green-wave"]
+seeds = [1, 2]
+[incidents]
+count = 2
+seed = 7
+alarm_from_s = 300
+alarm_to_s = 500
+[simulation]
+horizon_s = 540
+"""
 
 
 def write_experiment(folder: Path, scenario: Path, body: str, name: str = "test") -> Path:

@@ -13,9 +13,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-import signalprio.runner
 from signalprio.cli import app
-from signalprio.run import execute_run
 from tests.conftest import REPO, write_experiment
 
 pytestmark = pytest.mark.sumo
@@ -52,31 +50,6 @@ def test_killed_runner_resumes_without_duplicate_or_lost_runs(tmp_path: Path, co
     assert f"{finished} already done" in done.stdout.replace("\n", " ")
     runs = _runs(results / "scale")
     assert len(runs) == 8 and not runs.duplicated(["strategy", "seed", "incident"]).any()
-
-
-def test_failed_run_is_recorded_and_retried_on_request(tmp_path: Path, congested_arterial: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    experiment = _experiment(tmp_path, congested_arterial)
-    results = tmp_path / "results"
-
-    def crashing(spec):  # type: ignore[no-untyped-def]
-        if spec.incident.id == "i002" and spec.strategy == "green-wave":
-            raise RuntimeError("SUMO crashed (simulated)")
-        return execute_run(spec)
-
-    runner = CliRunner()
-    monkeypatch.setattr(signalprio.runner, "execute_run", crashing)
-    first = runner.invoke(app, ["run", str(experiment), "--results", str(results), "-j", "1"])
-    assert first.exit_code == 1
-    assert "SUMO crashed (simulated)" in first.output
-    assert (results / "scale" / "runs.d" / "all__green-wave__s1__i002.failed.json").is_file()
-    assert len(_runs(results / "scale")) == 7  # the other runs went on and were written
-    monkeypatch.undo()
-    again = runner.invoke(app, ["run", str(experiment), "--results", str(results), "-j", "1"])
-    assert again.exit_code == 1 and "0 to run" in again.output.replace("\n", " ")  # failures are not retried silently
-    retried = runner.invoke(app, ["run", str(experiment), "--results", str(results), "-j", "1", "--retry-failed"])
-    assert retried.exit_code == 0, retried.output
-    assert len(_runs(results / "scale")) == 8
 
 
 def test_changed_experiment_does_not_mix_with_old_runs(tmp_path: Path, congested_arterial: Path) -> None:

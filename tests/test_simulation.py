@@ -112,6 +112,7 @@ class _UnsafeController(NoPriority):
         return [SetSignalState(signal_id, self.state) for signal_id in obs.signals] if obs.time > 400 else []
 
 
+@pytest.mark.usefixtures("in_process")
 def test_monitor_catches_an_unsafe_controller_in_sumo(tmp_path: Path, congested_arterial: Path, backend: str,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(signalprio.run, "make_controller", lambda *args: _UnsafeController(14))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import socket
 import subprocess
 import tempfile
@@ -46,6 +47,9 @@ from signalprio.sumo.binaries import binary, tool_environment
 Backend = Literal["libsumo", "traci"]
 _ENGINE_VARS = (tc.VAR_SPEED, tc.VAR_LANE_ID, tc.VAR_LANEPOSITION, tc.VAR_DISTANCE, tc.VAR_TIMELOSS, tc.VAR_ROUTE_INDEX)
 _SIGNAL_VARS = (tc.TL_RED_YELLOW_GREEN_STATE, tc.TL_CURRENT_PROGRAM, tc.TL_NEXT_SWITCH, tc.TL_CURRENT_PHASE)
+# Every command sent to SUMO is logged at DEBUG: worker processes keep the log in a file, so when SUMO crashes
+# the failed run names the last commands (signalprio.pool).
+_log = logging.getLogger(__name__)
 _SIM_VARS = (tc.VAR_DEPARTED_VEHICLES_IDS, tc.VAR_ARRIVED_VEHICLES_IDS, tc.VAR_TELEPORT_STARTING_VEHICLES_IDS)
 
 
@@ -87,6 +91,7 @@ class SumoSession:
 
     def start(self) -> None:
         command = [binary("sumo"), *self.args, "--step-length", str(self.step_s)]
+        _log.debug("start %s", " ".join(command))
         try:
             if self.backend == "libsumo":
                 import libsumo
@@ -127,6 +132,8 @@ class SumoSession:
         route_id = f"route_{slot.id}"
         slot.route, slot.depart_s, slot.alarm_s, slot.depart_pos_m = tuple(edges), depart, alarm, depart_pos
         slot.route_signals = route_signals(self.network, slot.route, depart_pos)
+        _log.debug("t=%g add engine %s (%s) departing %g on %s", self.time, slot.id, slot.vehicle_type.sumo_id(),
+                   depart, " ".join(edges))
         try:
             self._api.route.add(route_id, edges)
             self._api.vehicle.add(slot.id, route_id, typeID=slot.vehicle_type.sumo_id(), depart=f"{depart:.2f}",
@@ -256,6 +263,7 @@ class SumoSession:
             # SUMO's speed mode 31 keeps car following, right of way and the acceleration and deceleration bounds
             # in force under a commanded speed (and SUMO's time loss counts against the free speed); -1 releases
             speed = command.speed if isinstance(command, SpeedLimit) else -1.0
+            _log.debug("t=%g vehicle.setSpeed(%s, %g)", self.time, command.vehicle, speed)
             with contextlib.suppress(Exception):  # a vehicle that left the network needs no limit
                 self._api.vehicle.setSpeed(command.vehicle, speed)
 
@@ -329,6 +337,7 @@ class SumoSession:
     def apply(self, commands: list[Command]) -> None:
         light = self._api.trafficlight
         for command in commands:
+            _log.debug("t=%g %s", self.time, command)
             if isinstance(command, SetSignalState):
                 light.setRedYellowGreenState(command.signal_id, command.state)
             elif isinstance(command, ResumePlan):
