@@ -6,11 +6,15 @@ are reported and give status 1 after every other run has been written.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import errno
+import signal
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -20,6 +24,7 @@ from rich.table import Table
 
 from signalprio import __version__
 from signalprio.errors import UserError
+from signalprio.names import BASELINE
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -30,6 +35,7 @@ if TYPE_CHECKING:
     from signalprio.regress import Check
     from signalprio.runner import RunFailure
     from signalprio.runs import RunResult
+    from signalprio.store import RunStore
 
 app = typer.Typer(help="Signal preemption for fire engines on SUMO, measured against fire-cover plans.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -61,18 +67,23 @@ def run(
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address, e.g. tcp://10.0.0.5:8786.")] = None,
     retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Rerun runs that failed before.")] = False,
     fresh: Annotated[bool, typer.Option("--fresh", help="Discard finished runs of this experiment first.")] = False,
+    envelope: Annotated[str | None, typer.Option(
+        help="Also run under these no-priority behaviours, e.g. cautious,typical,assertive (overrides the file's).")
+    ] = None,
 ) -> None:
     """Run an experiment: every incident x seed x strategy, then print the summary tables.
 
     Finished runs are kept one file each; running the same command again skips them.
     """
+    from signalprio.envelope import behaviour_of, variants, with_envelope
     from signalprio.experiment import load_experiment
-    from signalprio.pipeline import network, run_experiment, save
+    from signalprio.pipeline import Results, plan_incidents, run_experiment, save, save_envelope
     from signalprio.runner import executor_for
     from signalprio.shipped import resolve_experiment
     from signalprio.store import RunStore
 
     started = time.perf_counter()
+    stores: list[RunStore] = []
     try:
         if executor not in ("local", "dask") or (executor == "dask") != (scheduler is not None):
             raise UserError("--executor: use 'local', or 'dask' together with --scheduler ADDRESS")
@@ -83,38 +94,90 @@ def run(
             simulation = loaded.experiment.simulation.model_copy(update={"backend": backend})
             loaded = dataclasses.replace(loaded,
                                          experiment=loaded.experiment.model_copy(update={"simulation": simulation}))
+        if envelope is not None:
+            loaded = with_envelope(loaded, envelope)
         exp = loaded.experiment
         folder = results / exp.name
-        network(loaded)  # bad edges or routes stop here, before anything is written
-        store = RunStore(folder / "runs.d", exp.digest(), fresh=fresh)
-        with _RunProgress(loaded) as progress, executor_for(jobs, scheduler) as pool:
-            outcome = run_experiment(loaded, pool, store, retry_failed=retry_failed, progress=progress)
+        plan_incidents(loaded)  # bad edges, routes or incident files stop here, before anything is written
+        # the experiment itself, then its no-priority envelope (each behaviour a complete experiment of its own)
+        arms = [(behaviour_of(exp.engine), loaded, folder),
+                *((name, variant, folder / "envelope" / name) for name, variant in variants(loaded))]
+        outcomes: list[tuple[str, Results]] = []
+        with _stop_on_sigterm(), executor_for(jobs, scheduler) as pool:
+            for label, arm, where in arms:
+                stores.append(RunStore(where / "runs.d", arm.digest(), fresh=fresh))
+                with _RunProgress(arm, label if len(arms) > 1 else None) as progress:
+                    outcome = run_experiment(arm, pool, stores[-1], retry_failed=retry_failed, progress=progress)
+                if outcome.done:
+                    save(outcome, where)
+                outcomes.append((label, outcome))
+        envelope = save_envelope(folder, outcomes) if len(arms) > 1 else None
     except UserError as error:
         raise _fail(error) from None
+    except KeyboardInterrupt as stop:  # exit status 128 + the signal's number, as a shell reports it
+        sigterm = stop.args == ("SIGTERM",)
+        raise _stopped(stores[-1] if stores else None, f"stopped ({'SIGTERM' if sigterm else 'Ctrl-C'})",
+                       143 if sigterm else 130) from None
+    except OSError as error:  # disk full, no permission, a file where a folder should be
+        raise _stopped(stores[-1] if stores else None, _os_problem(error),
+                       1 if error.errno == errno.ENOSPC else 2) from None
+    finally:
+        for store in stores:
+            store.close()
+    outcome = outcomes[0][1]
     if outcome.done:
-        save(outcome, folder)
         _print_summary(outcome.summary, outcome.frames["compliance"], exp, loaded.plan)
         for plan in loaded.plans:
             _print_compliance(outcome.frames["compliance"], plan)
             _print_layouts(outcome.frames["compliance_layouts"], plan)
-    for key, message in outcome.failed:
+    if envelope is not None and len(envelope):
+        _print_envelope(envelope, loaded.plan)
+    failed = [failure for _, arm_outcome in outcomes for failure in arm_outcome.failed]
+    for key, message in failed:
         errors.print(f"[red]failed run[/] {key}: {escape(message)}", highlight=False)
-    console.print(f"results: {folder}/ ({outcome.done} runs, {len(outcome.failed)} failed; "
+    console.print(f"results: {folder}/ ({sum(o.done for _, o in outcomes)} runs, {len(failed)} failed; "
                   f"{time.perf_counter() - started:.0f} s)")
-    if outcome.failed:
+    if failed:
         raise typer.Exit(1)
 
 
-class _RunProgress:
-    """The experiment's line, then a progress bar with done, failed and time left."""
+@contextlib.contextmanager
+def _stop_on_sigterm() -> Iterator[None]:
+    """`kill` stops a run as Ctrl-C does: workers stopped, what is saved stays saved, one line says so."""
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt("SIGTERM")
 
-    def __init__(self, loaded: LoadedExperiment) -> None:
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _stopped(store: RunStore | None, why: str, code: int) -> typer.Exit:
+    """One line: why the run stopped, what is saved, how to go on."""
+    if store is None:
+        errors.print(f"[bold red]{escape(why)}[/]: nothing was saved", highlight=False)
+    else:
+        done, failed = store.counts()
+        errors.print(f"[bold red]{escape(why)}[/]: {done} runs are saved ({failed} failed) in {store.folder}; run "
+                     "the same command again to continue from there", highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+class _RunProgress:
+    """The experiment's line, then a progress bar with done, failed and time left; where output is not a terminal
+    (CI logs, a file) a line every 5 % instead."""
+
+    def __init__(self, loaded: LoadedExperiment, behaviour: str | None = None) -> None:
         self._loaded = loaded
+        self._behaviour = behaviour
         self._bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                              TextColumn("failed {task.fields[failed]}"), TimeRemainingColumn(), console=console,
-                             transient=True)
+                             transient=True, disable=not console.is_terminal)
         self._task = self._bar.add_task("runs", total=0, failed=0)
-        self._failed = 0
+        self._failed = self._finished = self._todo = 0
+        self._started = time.perf_counter()
 
     def __enter__(self) -> _RunProgress:
         self._bar.__enter__()
@@ -125,16 +188,25 @@ class _RunProgress:
 
     def started(self, planned: int, todo: int) -> None:
         exp = self._loaded.experiment
-        console.print(f"[bold]{exp.name}[/]: {planned} runs on scenario [cyan]{self._loaded.scenario.name}[/] "
+        behaviour = f" (no-priority behaviour: {self._behaviour})" if self._behaviour else ""
+        console.print(f"[bold]{exp.name}[/]{behaviour}: {planned} runs on scenario "
+                      f"[cyan]{self._loaded.scenario.name}[/] "
                       f"({exp.load} load, strategies {', '.join(s.name for s in exp.strategies)}, seeds {exp.seeds}); "
-                      f"{planned - todo} already done or failed before, {todo} to run")
+                      f"{planned - todo} already done or failed before, {todo} to run", soft_wrap=True)
         self._bar.update(self._task, total=todo)
+        self._todo, self._started = todo, time.perf_counter()
 
     def finished(self, outcome: RunResult | RunFailure) -> None:
         from signalprio.runner import RunFailure
 
         self._failed += isinstance(outcome, RunFailure)
+        self._finished += 1
         self._bar.update(self._task, advance=1, failed=self._failed)
+        if not console.is_terminal and (20 * self._finished // self._todo > 20 * (self._finished - 1) // self._todo):
+            elapsed = time.perf_counter() - self._started
+            left = elapsed / self._finished * (self._todo - self._finished)
+            console.print(f"runs {self._finished}/{self._todo} ({100 * self._finished // self._todo} %), "
+                          f"failed {self._failed}, {elapsed:.0f} s so far, about {left:.0f} s left", highlight=False)
 
 
 @app.command()
@@ -167,6 +239,7 @@ def compliance(
 
 def _print_summary(summary: pd.DataFrame, compliance: pd.DataFrame, exp: Experiment, plan: RequirementPlan) -> None:
     from signalprio.compliance.evaluate import ARM
+    from signalprio.envelope import describe_behaviour
 
     first = plan.stages[0]
     stage_rate = compliance[(compliance["plan"] == plan.name) & (compliance["stage_index"] == 0)].set_index(ARM)
@@ -178,18 +251,28 @@ def _print_summary(summary: pd.DataFrame, compliance: pd.DataFrame, exp: Experim
                            "incident and seed. Others' delay: change in total delay of all other vehicles per incident "
                            "against 'none'. Recovery: median seconds from check-out until the signal is back in step "
                            "with its plan. Safety: conflict-monitor violations / engine collisions / engine teleports "
-                           "(runs with any of these fail and are not in the table). Emergency braking: SUMO's count in "
-                           "the whole network per run. Held: vehicles stopped for an engine crossing red, per run."
-                           + (" Each layout is compared with its own 'none'." if layouts else "")),
+                           "(runs with any of these fail and are not in the table). Reds entered: red signals an "
+                           "engine crossed without a green of its own, per trip, and the fastest entry. Conflicts: "
+                           "encounters "
+                           "of an engine with time-to-collision below 1.5 s or post-encroachment time below 1 s "
+                           "(SUMO's SSM device), per trip. Emergency braking: SUMO's count in "
+                           "the whole network per run. Held: vehicles stopped for an engine crossing red, per run. "
+                           f"Without priority the engine drives '{describe_behaviour(exp.engine)}'"
+                           + ("" if exp.envelope else "; --envelope cautious,typical,assertive reruns under each "
+                              "behaviour to show how much of the benefit is assumption") + "."
+                           + (" Each layout is compared with its own 'none'." if layouts else "")
+                           + ("" if BASELINE in set(summary["strategy"]) else
+                              " This experiment has no 'none' strategy, so nothing is compared with driving without "
+                              "priority ('-').")),
                   caption_justify="left")
     if layouts:
         table.add_column("stations", no_wrap=True)
     table.add_column("strategy", no_wrap=True)
     for header in ("vehicle trips", "driving median", "driving P90", f"{first.name} met", "saved per signal",
-                   "others' delay", "recovery", "safety", "emergency braking", "held"):
+                   "others' delay", "recovery", "safety", "reds entered", "conflicts", "emergency braking", "held"):
         table.add_column(header, justify="right")
     for row in summary.itertuples():
-        baseline = row.strategy == "none"
+        baseline = row.strategy == BASELINE
         change = getattr(row, "other_delay_change_per_incident_s", float("nan")) / 3600
         pct = getattr(row, "other_delay_change_pct", float("nan"))
         saved = getattr(row, "saved_per_signal_s", float("nan"))
@@ -197,11 +280,50 @@ def _print_summary(summary: pd.DataFrame, compliance: pd.DataFrame, exp: Experim
         table.add_row(*([str(row.layout)] if layouts else []), str(row.strategy), str(row.trips),
                       _minutes(row.driving_median_s), _minutes(row.driving_p90_s),
                       "-" if rate != rate else f"{100 * rate:.0f} %",
-                      "baseline" if baseline else f"{saved:.1f} s",
-                      "baseline" if baseline else f"{change:+.2f} veh·h ({pct:+.1f} %)",
+                      "baseline" if baseline else "-" if saved != saved else f"{saved:.1f} s",
+                      "baseline" if baseline else "-" if change != change else f"{change:+.2f} veh·h ({pct:+.1f} %)",
                       "-" if row.recovery_median_s != row.recovery_median_s else f"{row.recovery_median_s:.0f} s",
                       f"{row.monitor_violations} / {row.engine_collisions} / {row.engine_teleports}",
+                      _reds(row.reds_entered_per_trip, row.red_entry_speed_max_kmh),
+                      f"{row.ssm_conflicts_per_trip:.2f}",
                       f"{row.emergency_braking_per_run:.1f}", f"{row.held_for_engines_per_run:.1f}")
+    console.print(table)
+
+
+def _reds(per_trip: float, fastest_kmh: float) -> str:
+    """'0.55 (≤ 11 km/h)': red signals entered per trip and the fastest entry."""
+    return f"{per_trip:.2f}" + ("" if fastest_kmh != fastest_kmh else f" (≤ {fastest_kmh:.0f} km/h)")
+
+
+@app.command()
+def calibration(
+    folder: Annotated[Path, typer.Argument(help="A results folder written by 'signalprio run'.")],
+    strategy: Annotated[str, typer.Option(help="Strategy to measure (the baseline, 'none', by default).")] = BASELINE,
+) -> None:
+    """Compare the run without priority with field figures: average speed in town, time lost per red crossed."""
+    from signalprio.calibration import calibration as measure
+    from signalprio.results import read_table
+
+    try:
+        runs, signals = read_table(folder, "runs"), read_table(folder, "signals")
+        if strategy not in set(runs["strategy"]):
+            raise UserError(f"--strategy: '{strategy}' has no runs in {folder} "
+                            f"(has: {', '.join(dict.fromkeys(runs['strategy']))})")
+    except UserError as error:
+        raise _fail(error) from None
+    figures = measure(runs, signals, strategy)
+    table = Table(title=f"Calibration of '{strategy}' against field figures ({folder})", title_justify="left",
+                  caption=("Average speed: distance over driving time per engine trip. Loss at a signal: SUMO's time "
+                           "loss against the free speed while approaching it; 'red crossed' when the engine's link "
+                           "showed red as it crossed the stop line. n counts engine trips or signal passages."),
+                  caption_justify="left")
+    for header in ("figure", "n", "median", "mean", "P10-P90", "field", "inside", "source"):
+        table.add_column(header, justify="left" if header in ("figure", "source") else "right")
+    for row in figures.itertuples():
+        field = "" if row.field_low != row.field_low else f"{row.field_low:g}-{row.field_high:g}"
+        table.add_row(str(row.figure), str(row.n), f"{row.median:.1f}", f"{row.mean:.1f}",
+                      f"{row.p10:.1f}-{row.p90:.1f}", field, {True: "yes", False: "no"}.get(row.inside, ""),
+                      str(row.source))
     console.print(table)
 
 
@@ -219,7 +341,7 @@ def _print_compliance(summary: pd.DataFrame, plan: RequirementPlan) -> None:
                            + " on the same incidents and seeds, 95 % paired bootstrap interval and McNemar p. "
                            "Arrival: median time on the plan's clock."),
                   caption_justify="left")
-    _rate_table(table, rows, plan, "change vs none [95 % CI]")
+    _rate_table(table, rows, plan, "change vs none [95 % CI]", lambda row: row.strategy == BASELINE)
 
 
 def _print_layouts(layouts: pd.DataFrame, plan: RequirementPlan) -> None:
@@ -232,10 +354,13 @@ def _print_layouts(layouts: pd.DataFrame, plan: RequirementPlan) -> None:
                   caption=(f"Change: against {reference} on the same incidents and seeds, 95 % paired bootstrap "
                            "interval and McNemar p: what each layout and strategy adds to today's cover."),
                   caption_justify="left")
-    _rate_table(table, rows, plan, f"change vs {reference} [95 % CI]")
+    _rate_table(table, rows, plan, f"change vs {reference} [95 % CI]",
+                lambda row: f"{row.layout}/{row.strategy}" == reference)
 
 
-def _rate_table(table: Table, rows: pd.DataFrame, plan: RequirementPlan, change_header: str) -> None:
+def _rate_table(table: Table, rows: pd.DataFrame, plan: RequirementPlan, change_header: str,
+                is_reference: Callable[[Any], bool]) -> None:
+    """Rates per stage; the change against the reference rows ('-' where the experiment has no reference)."""
     layouts = rows["layout"].nunique() > 1
     headers = ["stage", *(["stations"] if layouts else []), "strategy", "n", "rate [95 % CI]", "target",
                change_header, "p", "arrival"]
@@ -245,7 +370,7 @@ def _rate_table(table: Table, rows: pd.DataFrame, plan: RequirementPlan, change_
     for row in rows.itertuples():
         stage = plan.stages[row.stage_index]
         label = f"{row.stage}: {plan.required_crew(row.stage_index)} F in {stage.time_limit_s / 60:g} min"
-        change, p = "baseline", ""
+        change, p = ("baseline" if is_reference(row) else "-"), ""
         if "rate_change" in rows.columns and row.rate_change == row.rate_change:
             change = (f"{100 * row.rate_change:+.0f} pt [{100 * row.rate_change_low:+.0f}, "
                       f"{100 * row.rate_change_high:+.0f}]")
@@ -253,6 +378,35 @@ def _rate_table(table: Table, rows: pd.DataFrame, plan: RequirementPlan, change_
         table.add_row(label, *([str(row.layout)] if layouts else []), str(row.strategy), str(row.n),
                       f"{100 * row.rate:.0f} % [{100 * row.rate_low:.0f}, {100 * row.rate_high:.0f}]",
                       f"{100 * row.target_rate:.0f} %", change, p, _minutes(row.arrival_median_s))
+    console.print(table)
+
+
+def _print_envelope(envelope: pd.DataFrame, plan: RequirementPlan) -> None:
+    """The benefit of priority under each no-priority behaviour: how much of the result is assumption."""
+    table = Table(title=f"Envelope: {envelope['stage'].iloc[0]} of {plan.name} under each no-priority behaviour",
+                  title_justify="left",
+                  caption=("Each behaviour is a complete rerun of the experiment (same incidents and seeds). Red at: "
+                           "the engine's speed through a red without priority; held from: the distance from which "
+                           "cross traffic stops for it; speed factor: its free speed over the limit "
+                           "(docs/vehicles.md). Change: against 'none' under the same behaviour, 95 % paired "
+                           "bootstrap interval."),
+                  caption_justify="left")
+    layouts = envelope["layout"].nunique() > 1
+    for header in ("behaviour", "red at", "held from", "speed factor",
+                   *(["stations"] if layouts else []), "strategy", "n", "rate [95 % CI]", "change vs none [95 % CI]",
+                   "arrival"):
+        table.add_column(header, justify="left" if header in ("behaviour", "stations", "strategy") else "right",
+                         no_wrap=True)
+    for row in envelope.itertuples():
+        change = "baseline" if row.strategy == BASELINE else "-"
+        if row.rate_change == row.rate_change:
+            change = (f"{100 * row.rate_change:+.0f} pt [{100 * row.rate_change_low:+.0f}, "
+                      f"{100 * row.rate_change_high:+.0f}]")
+        table.add_row(str(row.behaviour), f"{row.red_crossing_kmh:g} km/h", f"{row.reaction_distance_m:g} m",
+                      "types' own" if row.speed_factor != row.speed_factor else f"{row.speed_factor:g}",
+                      *([str(row.layout)] if layouts else []), str(row.strategy), str(row.n),
+                      f"{100 * row.rate:.0f} % [{100 * row.rate_low:.0f}, {100 * row.rate_high:.0f}]", change,
+                      _minutes(row.arrival_median_s))
     console.print(table)
 
 
@@ -272,14 +426,17 @@ def network_arterial(
     cycle: Annotated[float, typer.Option(min=40, help="Cycle length (s).")] = 90.0,
     progression: Annotated[float, typer.Option(min=10, help="Green-wave design speed for offsets (km/h).")] = 50.0,
     demand: Annotated[float, typer.Option(min=0, help="Inbound arterial volume at peak (veh/h).")] = 1200.0,
+    force: Annotated[bool, typer.Option("--force", help="Write into a folder that is not empty.")] = False,
 ) -> None:
     """Generate a synthetic arterial scenario (network, peak and off-peak demand, scenario.toml)."""
     from signalprio.build.arterial import ArterialParameters, build_arterial
+    from signalprio.files import claim_folder
 
     parameters = ArterialParameters(intersections=intersections, spacing_m=spacing, lanes=lanes, cycle_s=cycle,
                                     progression_kmh=progression, forward_veh_h=demand,
                                     backward_veh_h=demand / 2, side_veh_h=demand / 8)
     try:
+        claim_folder(folder, force)
         build_arterial(folder, parameters)
     except UserError as error:
         raise _fail(error) from None
@@ -294,11 +451,14 @@ def network_from_osm(
     out: Annotated[Path | None, typer.Option(help="Scenario folder (default: networks/NAME).")] = None,
     corridor: Annotated[str | None, typer.Option(help="Street name of the corridor for the engines.")] = None,
     period: Annotated[float, typer.Option(min=0.1, help="Mean seconds between generated trips at peak.")] = 1.5,
+    force: Annotated[bool, typer.Option("--force", help="Write into a folder that is not empty.")] = False,
 ) -> None:
     """Build a scenario from OpenStreetMap: signals, demand weighted to arterials, the engines' corridor."""
     from signalprio.build.osm import build_osm_scenario
+    from signalprio.files import claim_folder
 
     try:
+        claim_folder(out or Path("networks") / name, force)
         box = None
         if bbox is not None:
             try:
@@ -391,7 +551,7 @@ def regress(
     baseline: Annotated[Path, typer.Option(help="Baseline JSON to compare with (or to write with --update).")],
     update: Annotated[bool, typer.Option("--update", help="Write a new baseline instead of comparing.")] = False,
     force: Annotated[bool, typer.Option(
-        "--force", help="With --update: replace a baseline of another SUMO version.")] = False,
+        "--force", help="With --update: replace an existing baseline.")] = False,
     tolerance: Annotated[list[str] | None, typer.Option(
         help="NAME=VALUE overriding the baseline's: rate, arrival_median_s, arrival_p90_s, others_delay_pct.")] = None,
     junit: Annotated[Path | None, typer.Option(help="Write a JUnit XML report here.")] = None,
@@ -405,6 +565,8 @@ def regress(
 
     try:
         loaded = load_experiment(experiment)
+        if update and baseline.exists() and not force:
+            raise UserError(f"{baseline}: a baseline exists; add --force to replace it (CI compares against it)")
         stored = None if update else rg.read_baseline(baseline)
         tolerances = {**rg.DEFAULT_TOLERANCES, **(stored.tolerances if stored else {})}
         for item in tolerance or []:
@@ -415,8 +577,9 @@ def regress(
                 tolerances[name] = float(value)
             except ValueError:
                 raise UserError(f"--tolerance: '{item}' is not NAME=NUMBER") from None
-        if stored and stored.provenance.get("experiment_hash") != loaded.experiment.digest():
-            raise UserError(f"{baseline}: made from another version of {experiment.name}; refresh it with --update")
+        if stored and stored.provenance.get("experiment_hash") != loaded.digest():
+            raise UserError(f"{baseline}: made from another version of {experiment.name} or its input files; refresh "
+                            "it with --update --force")
         metrics = rg.measure(loaded, jobs or default_jobs())
     except UserError as error:
         raise _fail(error) from None
@@ -425,10 +588,7 @@ def regress(
         _regress_report(checks, loaded.experiment.name, junit, markdown)
         raise typer.Exit(1) from None
     if update:
-        try:
-            rg.write_baseline(baseline, loaded, metrics, tolerances, force)
-        except UserError as error:
-            raise _fail(error) from None
+        rg.write_baseline(baseline, loaded, metrics, tolerances)
         console.print(f"baseline written: {baseline}")
         return
     assert stored is not None
@@ -470,5 +630,14 @@ def version() -> None:
     console.print(f"signalprio {__version__}, SUMO {sumo_version()}")
 
 
+def _os_problem(error: OSError) -> str:
+    """'results/x/runs.parquet: No space left on device': the file and what the system said."""
+    return f"{error.filename or 'a file'}: {error.strerror or error}"
+
+
 def main() -> None:
-    app()
+    try:
+        app()
+    except OSError as error:  # a report or scenario on a full disk or in a folder one may not write to
+        errors.print(f"[bold red]error:[/] {escape(_os_problem(error))}", highlight=False, soft_wrap=True)
+        sys.exit(1 if error.errno == errno.ENOSPC else 2)

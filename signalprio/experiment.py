@@ -7,6 +7,7 @@ so their difference is the effect of the strategy (common random numbers).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -17,11 +18,13 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from signalprio import __version__
 from signalprio.compliance.plans import DEFAULT_PLAN, RequirementPlan, load_plan
 from signalprio.config import load_toml
 from signalprio.control.parameters import TRIGGERS, PreemptionParameters, PreemptionSettings, Recovery, StrategyTrigger
 from signalprio.errors import UserError
 from signalprio.fleet import load_fleet
+from signalprio.installation import sumo_version
 from signalprio.model.network import Network
 from signalprio.names import ALL_STATIONS
 from signalprio.scenario.scenario import Scenario, load_scenario
@@ -82,6 +85,8 @@ class EngineSettings(_Strict):
                                     description="speed at which an engine crosses red without priority")
     reaction_distance_m: float = Field(100.0, gt=0, description="from this distance to a red stop line, cross "
                                                                 "traffic that can still stop does so for the engine")
+    speed_factor: float | None = Field(None, gt=0, le=2, description="free speed over the limit for every vehicle "
+                                                                    "type (default: the types' own, 1.2)")
     importance: int = Field(10, ge=1, le=14, description="SAE J2735 importance level used in arbitration")
     route: list[str] | None = Field(None, min_length=1,
                                     description="explicit route from the first station; "
@@ -128,6 +133,9 @@ class Experiment(_Strict):
                              description="requirement plans: preset names or plan files; the first sets turnout times")
     layouts: list[str] | None = Field(None, min_length=1,
                                       description="station layouts of the scenario to compare; default: all stations")
+    envelope: list[Literal["cautious", "typical", "assertive"]] | None = Field(
+        None, min_length=1, description="rerun under these no-priority behaviours (signalprio.envelope) and report "
+                                        "the benefit of priority under each")
     incidents: IncidentSampling = IncidentSampling()
     dispatch: DispatchSettings = DispatchSettings()
     engine: EngineSettings = EngineSettings()
@@ -158,6 +166,15 @@ class Experiment(_Strict):
             raise ValueError(f"seed {repeated[0]} is listed more than once")
         return value
 
+    @field_validator("layouts", "plans", "envelope")
+    @classmethod
+    def _listed_once(cls, value: list[str] | None) -> list[str] | None:
+        """A layout or plan listed twice would run or count everything twice."""
+        repeated = sorted({item for item in value or [] if (value or []).count(item) > 1})
+        if repeated:
+            raise ValueError(f"'{repeated[0]}' is listed more than once")
+        return value
+
     @field_validator("strategies")
     @classmethod
     def _unique(cls, value: list[Strategy]) -> list[Strategy]:
@@ -169,10 +186,6 @@ class Experiment(_Strict):
     def strategy(self, name: str) -> Strategy:
         return next(s for s in self.strategies if s.name == name)
 
-    def digest(self) -> str:
-        """Hash of the experiment's content: results from another hash are not comparable."""
-        text = json.dumps(self.model_dump(mode="json"), sort_keys=True)
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -200,6 +213,30 @@ class LoadedExperiment:
         """The plan whose assumptions (turnout) the simulation uses."""
         return self.plans[0]
 
+    def digest(self) -> str:
+        """Hash of everything a result depends on: the experiment, scenario, plans and vehicle types as read, the
+        bytes of the network, demand and incident files, and the signalprio and SUMO versions. Runs and baselines
+        of another hash are never mixed with these."""
+        content = {
+            "experiment": self.experiment.model_dump(mode="json", exclude={"envelope"}),  # it adds runs elsewhere
+            "scenario": self.scenario.model_dump(mode="json", exclude={"folder"}),
+            "plans": [plan.model_dump(mode="json") for plan in self.plans],
+            "fleet": {name: vehicle.model_dump(mode="json") for name, vehicle in load_fleet().items()},
+            "files": [_file_digest(path) for path in self.input_files()],
+            "versions": [__version__, sumo_version()],
+        }
+        return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:16]
+
+    def input_files(self) -> list[Path]:
+        """The files the runs read besides the experiment and scenario TOML: network, demand of every load used,
+        incidents CSV."""
+        loads = sorted({band.load for band in self.bands().values()})
+        demand = [self.scenario.demand_for(load) for load in loads]
+        files = [self.scenario.network_path(), *(path for d in demand if isinstance(d, list) for path in d)]
+        if self.experiment.incidents.csv:
+            files.append(self.path.parent / self.experiment.incidents.csv)
+        return files
+
     def layouts(self) -> list[str]:
         """Station layouts to run; every incident runs in each, so layouts compare pairwise."""
         return self.experiment.layouts or [ALL_STATIONS]
@@ -214,6 +251,19 @@ class LoadedExperiment:
         if sampling.csv:
             return read_incidents(self.path.parent / sampling.csv, self, edge_lengths)
         return sample_incidents(self, edge_lengths)
+
+
+def _file_digest(path: Path) -> str:
+    """A file's hash; one that is missing hashes as missing (reading it later gives the input error)."""
+    if not path.is_file():
+        return "missing"
+    stat = path.stat()
+    return _hash_file(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=64)
+def _hash_file(path: Path, mtime_ns: int, size: int) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _edge_districts(loaded: LoadedExperiment) -> tuple[dict[str, list[str]], dict[str, float]]:
@@ -274,6 +324,8 @@ def read_incidents(path: Path, loaded: LoadedExperiment, edge_lengths: dict[str,
     missing = [c for c in ("id", "edge", "position_m", "alarm_s") if c not in frame.columns]
     if missing:
         raise UserError(f"{path}: column '{missing[0]}' is missing (need id, edge, position_m, alarm_s)")
+    if frame.empty:
+        raise UserError(f"{path}: no incidents (a header and no rows); add one row per incident")
     bands = loaded.bands()
     default_band = next(iter(bands))
     out = []

@@ -6,6 +6,8 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from signalprio.errors import UserError
+
 
 def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
     """Call `write` on a temporary sibling of `path`, then rename it over `path` in one step."""
@@ -19,3 +21,15 @@ def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
 
 def atomic_write_text(path: Path, text: str) -> None:
     atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    atomic_write(path, lambda tmp: tmp.write_bytes(data))
+
+
+def claim_folder(folder: Path, force: bool) -> None:
+    """A command writes into a folder that is new or empty, or with --force: an existing one holds someone's work."""
+    if folder.exists() and not folder.is_dir():
+        raise UserError(f"{folder}: exists and is not a folder")
+    if folder.is_dir() and any(folder.iterdir()) and not force:
+        raise UserError(f"{folder}: folder exists and is not empty; name a new one, or add --force to write over it")

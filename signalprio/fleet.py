@@ -49,7 +49,8 @@ class VehicleType(BaseModel):
     def sumo_id(self) -> str:
         return f"fire_{self.id}"
 
-    def to_vtype_xml(self, red_crossing_kmh: float) -> str:
+    def to_vtype_xml(self, red_crossing_kmh: float, ssm: dict[str, str] | None = None) -> str:
+        """The vType; `ssm` are the parameters of SUMO's SSM device, which every engine then carries."""
         attrs = {
             "id": self.sumo_id(),
             "vClass": "emergency",
@@ -69,7 +70,11 @@ class VehicleType(BaseModel):
             "jmDriveRedSpeed": round(red_crossing_kmh / 3.6, 3),
         }
         body = " ".join(f"{k}={quoteattr(str(v))}" for k, v in attrs.items())
-        return f"    <vType {body}/>"
+        if not ssm:
+            return f"    <vType {body}/>"
+        params = "".join(f"\n        <param key={quoteattr(k)} value={quoteattr(v)}/>"
+                         for k, v in {"has.ssm.device": "true", **ssm}.items())
+        return f"    <vType {body}>{params}\n    </vType>"
 
 
 @functools.cache
@@ -79,7 +84,8 @@ def load_fleet() -> dict[str, VehicleType]:
     return {key: VehicleType(id=key, **values) for key, values in tomllib.loads(text).items()}
 
 
-def vtypes_additional(fleet: dict[str, VehicleType], red_crossing_kmh: float) -> str:
+def vtypes_additional(fleet: dict[str, VehicleType], red_crossing_kmh: float,
+                      ssm: dict[str, str] | None = None) -> str:
     """An additional file defining every fire vehicle type."""
-    body = "\n".join(v.to_vtype_xml(red_crossing_kmh) for v in fleet.values())
+    body = "\n".join(v.to_vtype_xml(red_crossing_kmh, ssm) for v in fleet.values())
     return f'<?xml version="1.0" encoding="UTF-8"?>\n<additional>\n{body}\n</additional>\n'

@@ -8,13 +8,19 @@ the road when the run ends, so that both strategies are compared over the same h
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from signalprio.control.types import EngineView
+from signalprio.control.types import EngineView, SignalView
 
 AFTER_LAST_SIGNAL = "(after last signal)"
 HALT_SPEED = 0.1  # m/s, SUMO's halting threshold
+RED = "rus"  # SUMO signal states an engine may not pass without special rights: red, red-yellow, stop
+# Surrogate safety thresholds of SUMO's SSM device on the engines: time-to-collision below 1.5 s (FHWA SSAM's
+# default conflict threshold) or post-encroachment time below 1.0 s (a serious crossing conflict)
+SSM_TTC_S = 1.5
+SSM_PET_S = 1.0
 
 
 @dataclass
@@ -32,11 +38,14 @@ class EngineRecorder:
     passed_at: dict[str, float] = field(default_factory=dict)
     link_at: dict[str, int] = field(default_factory=dict)  # the engine's link index at each signal
     position_at: dict[str, float] = field(default_factory=dict)  # odometer when it passed each signal
+    state_at: dict[str, str] = field(default_factory=dict)  # what its link showed while it crossed the stop line
+    speed_at: dict[str, float] = field(default_factory=dict)  # its speed just past the stop line (m/s)
     trajectory: list[tuple[float, float, float]] = field(default_factory=list)
     _last_loss: float = 0.0
     _halted: bool = True
 
-    def record(self, time: float, view: EngineView) -> None:
+    def record(self, time: float, view: EngineView, signals: Mapping[str, SignalView]) -> None:
+        """One observation; `signals` show the states during the step that just ended, when a passage happened."""
         if self.departed_s is None:
             self.departed_s = time
         current = view.signals_ahead[0].signal_id if view.signals_ahead else AFTER_LAST_SIGNAL
@@ -48,6 +57,10 @@ class EngineRecorder:
         for signal_id in self.signal_order:
             if signal_id not in self.passed_at and signal_id not in {a.signal_id for a in view.signals_ahead}:
                 self.passed_at[signal_id] = time
+                shown, link = signals.get(signal_id), self.link_at.get(signal_id, -1)
+                self.state_at[signal_id] = shown.state[link] if shown is not None and 0 <= link < len(shown.state) \
+                    else ""
+                self.speed_at[signal_id] = view.speed  # just past the line: the speed it crosses the junction at
         self.loss_at[current] = self.loss_at.get(current, 0.0) + view.time_loss_s - self._last_loss
         self._last_loss = view.time_loss_s
         halted = view.speed < HALT_SPEED
@@ -71,13 +84,20 @@ class EngineRecorder:
             "signals_passed": len(self.passed_at),
             "time_lost_at_signals_s": sum(v for k, v in self.loss_at.items() if k != AFTER_LAST_SIGNAL),
             "time_lost_total_s": sum(self.loss_at.values()),
+            "reds_entered": len(self._reds()),
+            "red_entry_speed_max_kmh": 3.6 * max(self._reds()) if self._reds() else None,
         }
+
+    def _reds(self) -> list[float]:
+        """Its speed at every stop line it crossed while its signal showed red."""
+        return [self.speed_at[sid] for sid, state in self.state_at.items() if state and state in RED]
 
     def signal_rows(self) -> list[dict[str, object]]:
         return [
             {"signal_id": signal_id, "order": order, "passed_s": self.passed_at.get(signal_id),
              "time_lost_s": self.loss_at.get(signal_id, 0.0), "link_index": self.link_at.get(signal_id),
-             "position_m": self.position_at.get(signal_id)}
+             "position_m": self.position_at.get(signal_id), "state_at_passage": self.state_at.get(signal_id),
+             "speed_at_passage_mps": self.speed_at.get(signal_id)}
             for order, signal_id in enumerate(self.signal_order, start=1)
         ]
 
@@ -148,3 +168,38 @@ def read_safety_statistics(path: Path) -> dict[str, int]:
             counts["emergency_stops"] = int(element.get("emergencyStops", 0))
             counts["emergency_braking"] = int(element.get("emergencyBraking", 0))
     return counts
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """An encounter of an engine that SUMO's SSM device logged below a threshold (NaN: measure not available)."""
+
+    ego: str
+    foe: str
+    begin: float
+    min_ttc_s: float
+    min_pet_s: float
+
+    def serious(self) -> bool:
+        return self.min_ttc_s < SSM_TTC_S or self.min_pet_s < SSM_PET_S
+
+
+def read_conflicts(path: Path) -> list[Conflict]:
+    """Conflicts from an SSM output file (empty when no engine met a threshold)."""
+    if not path.is_file():
+        return []
+    out = []
+    for _, element in ET.iterparse(path):
+        if element.tag == "conflict":
+            values = {child.tag: _number(child.get("value")) for child in element}
+            out.append(Conflict(element.get("ego", ""), element.get("foe", ""), float(element.get("begin", 0.0)),
+                                values.get("minTTC", float("nan")), values.get("PET", float("nan"))))
+            element.clear()
+    return out
+
+
+def _number(text: str | None) -> float:
+    try:
+        return float(text) if text not in (None, "NA") else float("nan")
+    except ValueError:
+        return float("nan")

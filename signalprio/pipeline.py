@@ -14,10 +14,11 @@ from typing import Protocol
 
 import pandas as pd
 
+from signalprio.envelope import envelope_table
 from signalprio.experiment import Incident, LoadedExperiment, validate_edges
 from signalprio.model.network import Network
 from signalprio.provenance import provenance
-from signalprio.results import add_compliance, summarise, tables, write_summary, write_tables
+from signalprio.results import add_compliance, stamped, summarise, tables, write_summary, write_tables
 from signalprio.run import network_of
 from signalprio.runner import Executor, RunFailure, execute
 from signalprio.runs import RunResult, RunSpec
@@ -84,12 +85,14 @@ def run_experiment(loaded: LoadedExperiment, executor: Executor, store: RunStore
         if progress is not None:
             progress.finished(outcome)
 
-    done, failures = execute(todo, executor, keep)
+    done, failures = execute(todo, executor, keep, store)
     failed = [(f.key, f.message) for f in failures]
     if store is not None:
         done = [store.load(key_of(spec.key)) for spec in specs if store.done(key_of(spec.key))]
         failed = [(spec.key, store.failure(key_of(spec.key)) or "not run (interrupted)")
                   for spec in specs if not store.done(key_of(spec.key))]
+        if not failed:
+            store.drop_warm_states()
     return collect(loaded, done, failed, len(specs))
 
 
@@ -97,7 +100,7 @@ def collect(loaded: LoadedExperiment, done: list[RunResult], failed: list[tuple[
             planned: int) -> Results:
     """Tables, compliance under every plan of the experiment, and the per-strategy summary."""
     exp = loaded.experiment
-    stamp = provenance(exp.name, exp.digest())
+    stamp = provenance(exp.name, loaded.digest())
     if not done:
         return Results(loaded, stamp, planned, 0, failed)
     order = [s.name for s in exp.strategies]
@@ -118,3 +121,13 @@ def save(results: Results, folder: Path) -> None:
         "compliance": json.loads(compliance.to_json(orient="records")),
         "runs": results.planned, "failed": [{"run": key, "message": message} for key, message in results.failed],
     })
+
+
+def save_envelope(folder: Path, arms: list[tuple[str, Results]]) -> pd.DataFrame:
+    """The envelope table of an experiment and its behaviour variants, written beside the experiment's tables."""
+    first = arms[0][1]
+    envelope = envelope_table([(label, r.loaded, r.frames["compliance"]) for label, r in arms if r.done])
+    if len(envelope):
+        write_tables(folder, {"envelope": stamped("envelope", envelope, first.stamp)}, first.stamp,
+                     first.loaded.experiment.model_dump(mode="json"))
+    return envelope

@@ -152,15 +152,9 @@ def _label(metric: str) -> str:
             "others_delay_s": "others' delay per incident (veh·s)"}.get(metric, metric)
 
 
-def write_baseline(path: Path, loaded: LoadedExperiment, metrics: Metrics, tolerances: dict[str, float],
-                   force: bool) -> None:
+def write_baseline(path: Path, loaded: LoadedExperiment, metrics: Metrics, tolerances: dict[str, float]) -> None:
     exp = loaded.experiment
-    stamp = provenance(exp.name, exp.digest())
-    if path.is_file() and not force:
-        old = read_baseline(path)
-        if old.provenance.get("sumo_version") != stamp["sumo_version"]:
-            raise UserError(f"{path}: made with SUMO {old.provenance.get('sumo_version')}, this is SUMO "
-                            f"{stamp['sumo_version']}; results differ between SUMO versions: use --force to replace it")
+    stamp = provenance(exp.name, loaded.digest())
     document = Baseline(provenance=stamp, experiment=loaded.path.name, tolerances=tolerances, metrics=metrics)
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(path, json.dumps(document.model_dump(mode="json"), indent=2, sort_keys=True) + "\n")

@@ -29,7 +29,7 @@ from signalprio.results import read_summary
 
 matplotlib.rcParams["svg.hashsalt"] = "signalprio"  # stable ids: the same tables give the same SVG
 
-ARM_TABLES = frozenset({"compliance", "compliance_layouts"})  # shown for every layout
+ARM_TABLES = frozenset({"compliance", "compliance_layouts", "envelope"})  # shown for every layout
 COLOURS = {"G": "#2e7d32", "g": "#66bb6a", "y": "#f9a825", "u": "#f9a825", "r": "#c62828"}
 
 TEXT = {
@@ -45,6 +45,8 @@ TEXT = {
         "SUMO versetzt wird oder nicht ankommt, gilt als gescheitert und geht in keine Zahl dieses Berichts ein.",
         "col_trips": "Fahrten", "col_collisions": "Kollisionen Einsatzfahrzeug", "col_teleports": "versetzt (SUMO)",
         "col_held": "für das Einsatzfahrzeug angehaltene Fahrzeuge je Einsatz",
+        "col_reds": "bei Rot eingefahren je Fahrt", "col_red_speed": "schnellste Einfahrt bei Rot (km/h)",
+        "col_conflicts": "Konflikte je Fahrt (TTC < 1,5 s oder PET < 1 s)",
         "col_braking": "Notbremsungen im Netz je Einsatz",
         "share": "Anteil der Einsätze", "time_min": "Minuten", "limit": "Frist", "target": "Zielwert",
         "call": "Notrufabfrage und Alarmierung", "turnout": "Ausrückzeit", "driving": "Anfahrzeit",
@@ -57,6 +59,14 @@ TEXT = {
         "col_change": "Änderung ggü. ohne Vorrang [95 %-KI]",
         "layouts": "Wachenstandorte und Strategien im Vergleich", "stations": "Wachen",
         "col_reference": "Änderung ggü. {reference} [95 %-KI]", "charts_for": "Diagramme unten für die Wachen",
+        "envelope": "Spannweite der Annahmen zur Fahrt ohne Vorrang",
+        "envelope_note": "Dasselbe Experiment (gleiche Einsätze und Zufallszahlen) unter jeder Annahme, wie das "
+        "Einsatzfahrzeug ohne Vorrang fährt: Geschwindigkeit bei Rot, Abstand, ab dem der Querverkehr anhält, "
+        "Geschwindigkeitsfaktor über dem Tempolimit. Die Änderung gilt jeweils gegenüber ohne Vorrang unter "
+        "derselben Annahme.",
+        "col_behaviour": "Fahrweise ohne Vorrang", "col_red_kmh": "Rotlichtfahrt (km/h)",
+        "col_reaction_m": "Querverkehr hält ab (m)", "col_speed_factor": "Geschwindigkeitsfaktor",
+        "types_own": "fahrzeugeigen",
     },
     "en": {
         "title": "Signal priority for fire engines: results report",
@@ -70,6 +80,8 @@ TEXT = {
         "SUMO or does not arrive is a failed run and is in no figure of this report.",
         "col_trips": "engine trips", "col_collisions": "engine collisions", "col_teleports": "teleported (SUMO)",
         "col_held": "vehicles stopped for the engine per incident",
+        "col_reds": "red signals entered per trip", "col_red_speed": "fastest entry into a red (km/h)",
+        "col_conflicts": "conflicts per trip (TTC < 1.5 s or PET < 1 s)",
         "col_braking": "emergency braking in the network per incident",
         "share": "share of incidents", "time_min": "minutes", "limit": "time limit", "target": "target",
         "call": "call handling and dispatch", "turnout": "turnout", "driving": "driving",
@@ -82,8 +94,17 @@ TEXT = {
         "col_change": "change vs no priority [95 % CI]",
         "layouts": "Station layouts and strategies compared", "stations": "stations",
         "col_reference": "change vs {reference} [95 % CI]", "charts_for": "charts below for the stations",
+        "envelope": "The envelope: how the engine drives without priority",
+        "envelope_note": "The same experiment (same incidents and random numbers) under each assumption of how the "
+        "engine drives without priority: its speed through a red, the distance from which cross traffic stops for "
+        "it, its speed factor over the limit. Each change is against no priority under the same assumption.",
+        "col_behaviour": "behaviour without priority", "col_red_kmh": "red crossing (km/h)",
+        "col_reaction_m": "cross traffic stops from (m)", "col_speed_factor": "speed factor",
+        "types_own": "vehicle types' own",
     },
 }
+BEHAVIOURS = {"de": {"cautious": "vorsichtig", "typical": "typisch", "assertive": "zügig",
+                      "as configured": "wie eingestellt"}}  # English: the names as they are
 CLOCK = {"de": {"alarm": "Eintreffzeit nach Alarmierung", "call": "Hilfsfrist ab Notrufbeginn"},
          "en": {"alarm": "Eintreffzeit, from the alarm", "call": "Hilfsfrist, from the start of the call"}}
 
@@ -198,7 +219,22 @@ def _headline_tables(scope: Scope) -> dict[str, pd.DataFrame]:
     if len(arms):
         arms = arms[arms["plan"] == plan["name"]]
         tables["layouts"] = _headline_table(arms, t, t["col_reference"].format(reference=arms["reference"].iloc[0]))
+    envelope = scope.frames.get("envelope", pd.DataFrame())
+    if len(envelope):
+        tables["envelope"] = _envelope_table(envelope, t, BEHAVIOURS.get(scope.lang, {}))
     return tables
+
+
+def _envelope_table(envelope: pd.DataFrame, t: dict[str, str], names: dict[str, str]) -> pd.DataFrame:
+    """The first stage under each no-priority behaviour, with the behaviour's parameters."""
+    table = _headline_table(envelope.assign(target_rate=float("nan")), t).drop(columns=[t["col_target"]])
+    parameters = pd.DataFrame({
+        t["col_behaviour"]: [names.get(b, b) for b in envelope["behaviour"]],
+        t["col_red_kmh"]: envelope["red_crossing_kmh"].map("{:g}".format),
+        t["col_reaction_m"]: envelope["reaction_distance_m"].map("{:g}".format),
+        t["col_speed_factor"]: [t["types_own"] if pd.isna(f) else f"{f:g}" for f in envelope["speed_factor"]],
+    })
+    return pd.concat([parameters, table.drop(columns=[t["col_stage"]])], axis=1)
 
 
 def _cumulative(outcomes: pd.DataFrame, layouts: list[str], scope: Scope) -> Chart | None:
@@ -397,9 +433,16 @@ def _safety_table(scope: Scope) -> pd.DataFrame:
         rows.append({t["strategy"]: strategy, t["col_trips"]: len(trips),
                      t["col_collisions"]: int(trips["collisions"].sum()),
                      t["col_teleports"]: int(trips["teleported"].sum()),
+                     t["col_reds"]: round(float(trips["reds_entered"].mean()), 2),
+                     t["col_red_speed"]: _rounded(trips["red_entry_speed_max_kmh"].max()),
+                     t["col_conflicts"]: round(float(trips["ssm_conflicts"].mean()), 2),
                      t["col_held"]: round(float(per_run["held_for_engines"].mean()), 1),
                      t["col_braking"]: round(float(per_run["emergency_braking"].mean()), 1)})
     return pd.DataFrame(rows)
+
+
+def _rounded(value: float) -> str:
+    return "-" if pd.isna(value) else f"{value:.0f}"
 
 
 def _write(scope: Scope, summary: dict[str, Any], tables: dict[str, pd.DataFrame], charts: list[Chart]) -> Path:
@@ -444,6 +487,10 @@ def _html(scope: Scope, summary: dict[str, Any], tables: dict[str, pd.DataFrame]
     if "layouts" in tables:
         sections.append(f'<section id="layouts"><h2>{html.escape(t["layouts"])}</h2>'
                         + tables["layouts"].to_html(index=False, escape=True, border=0) + "</section>")
+    if "envelope" in tables:
+        sections.append(f'<section id="envelope"><h2>{html.escape(t["envelope"])}</h2>'
+                        f'<p>{html.escape(t["envelope_note"])}</p>'
+                        + tables["envelope"].to_html(index=False, escape=True, border=0) + "</section>")
     for chart in charts:
         sections.append(f'<section id="{chart.key}"><h2>{html.escape(chart.title)}</h2>'
                         f'<div class="chart">{chart.svg}</div>'

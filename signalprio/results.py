@@ -156,6 +156,9 @@ def _summarise_layout(layout: str, runs: pd.DataFrame, other: pd.DataFrame, even
             "monitor_violations": int(trips["monitor_violations"].sum()),
             "engine_collisions": int(trips["collisions"].sum()),
             "engine_teleports": int(trips["teleported"].sum()),
+            "reds_entered_per_trip": float(trips["reds_entered"].mean()),
+            "red_entry_speed_max_kmh": float(trips["red_entry_speed_max_kmh"].max()),
+            "ssm_conflicts_per_trip": float(trips["ssm_conflicts"].mean()),
             "emergency_braking_per_run": float(other.loc[other["strategy"] == strategy, "emergency_braking"].mean()),
             "held_for_engines_per_run": float(other.loc[other["strategy"] == strategy, "held_for_engines"].mean()),
         }

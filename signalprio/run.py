@@ -18,7 +18,16 @@ from signalprio.control.strategies import make_controller
 from signalprio.dispatch import Dispatch, TravelTimes, plan_dispatch
 from signalprio.experiment import Incident, LoadedExperiment
 from signalprio.fleet import VehicleType, load_fleet, vtypes_additional
-from signalprio.measure import Collision, EngineRecorder, other_traffic_delay, read_collisions, read_safety_statistics
+from signalprio.measure import (
+    SSM_PET_S,
+    SSM_TTC_S,
+    Collision,
+    EngineRecorder,
+    other_traffic_delay,
+    read_collisions,
+    read_conflicts,
+    read_safety_statistics,
+)
 from signalprio.model.network import Network
 from signalprio.model.safety import SafetyRules
 from signalprio.monitor import KINDS, Violation, check_record, read_switch_states
@@ -103,14 +112,17 @@ def execute_run(spec: RunSpec) -> RunResult:
     exp, scenario = spec.experiment.experiment, spec.experiment.scenario
     network = network_of(scenario.network_path())
     rules = safety_rules(scenario.network_path(), exp.preemption.min_green_s)
-    fleet = load_fleet()
+    fleet = engine_fleet(exp.engine.speed_factor)
     incident = spec.incident
     end = incident.alarm_s + exp.simulation.horizon_s
     dispatches = spec.dispatches or dispatches_for(spec.experiment, incident, spec.layout)
     result = RunResult(spec.key)
     with tempfile.TemporaryDirectory(prefix="signalprio-run-") as tmp:
         folder = Path(tmp)
-        (folder / "fire.add.xml").write_text(vtypes_additional(fleet, exp.engine.red_crossing_kmh))
+        conflicts_file = folder / "ssm.xml"
+        ssm = {"device.ssm.measures": "TTC PET", "device.ssm.thresholds": f"{SSM_TTC_S:g} {SSM_PET_S:g}",
+               "device.ssm.range": "50", "device.ssm.file": str(conflicts_file)}
+        (folder / "fire.add.xml").write_text(vtypes_additional(fleet, exp.engine.red_crossing_kmh, ssm))
         record = folder / "signal_states.xml"
         (folder / "record.add.xml").write_text(_record_signals_additional(network, record))
         tripinfo = folder / "tripinfo.xml"
@@ -142,13 +154,14 @@ def execute_run(spec: RunSpec) -> RunResult:
                 session.step()
                 obs = session.observe()
                 for view in obs.engines:
-                    recorders[view.id].record(obs.time, view)
+                    recorders[view.id].record(obs.time, view, obs.signals)
                 session.apply(controller.decide(obs))
                 session.right_of_way(obs, right_of_way, exp.engine.reaction_distance_m)
         finally:
             session.close()
         violations = check_record(rules, record)
         crashes = read_collisions(collisions)
+        conflicts = [c for c in read_conflicts(conflicts_file) if c.serious()]
         safety = read_safety_statistics(statistics)
         result.other_traffic, result.delay_by_entry = other_traffic_delay(tripinfo, exclude={slot.id for slot in slots})
         on_routes = {signal_id for recorder in recorders.values() for signal_id in recorder.signal_order}
@@ -162,8 +175,12 @@ def execute_run(spec: RunSpec) -> RunResult:
                    "crew": dispatch.crew or slot.vehicle_type.crew, "turnout_s": dispatch.turnout_s,
                    "incident_edge": dispatch.destination_edge, "band": incident.band, "district": incident.district,
                    "load": incident.load, "teleported": slot.teleported}
+        mine = [c for c in conflicts if c.ego == slot.id]
         result.trips.append({**vehicle, **recorder.trip(), "monitor_violations": len(violations),
-                             "collisions": sum(c.involves(slot.id) for c in crashes)})
+                             "collisions": sum(c.involves(slot.id) for c in crashes),
+                             "ssm_conflicts": len(mine),
+                             "min_ttc_s": min((c.min_ttc_s for c in mine if c.min_ttc_s == c.min_ttc_s), default=None),
+                             "min_pet_s": min((c.min_pet_s for c in mine if c.min_pet_s == c.min_pet_s), default=None)})
         result.signals += [{"vehicle": slot.id, **row} for row in recorder.signal_rows()]
         result.trajectories += [{"vehicle": slot.id, "time_s": t, "odometer_m": d, "speed_mps": v}
                                 for t, d, v in recorder.trajectory]
@@ -182,6 +199,14 @@ def execute_run(spec: RunSpec) -> RunResult:
     if problems and exp.simulation.invalid_runs == "fail":
         raise InvalidRun("; ".join(problems))
     return result
+
+
+def engine_fleet(speed_factor: float | None) -> dict[str, VehicleType]:
+    """The vehicle types, with the experiment's speed factor where it sets one."""
+    fleet = load_fleet()
+    if speed_factor is None:
+        return fleet
+    return {name: vehicle.model_copy(update={"speed_factor": speed_factor}) for name, vehicle in fleet.items()}
 
 
 class InvalidRun(Exception):

@@ -35,10 +35,15 @@ TABLES: dict[str, pa.Schema] = {
         ("teleported", BOOL), ("alarm_s", FLOAT), ("departed_s", FLOAT), ("arrived_s", FLOAT),
         ("arrival_after_alarm_s", FLOAT), ("driving_s", FLOAT), ("arrived", BOOL), ("distance_m", FLOAT),
         ("stops", INT), ("signals_passed", INT), ("time_lost_at_signals_s", FLOAT), ("time_lost_total_s", FLOAT),
-        ("monitor_violations", INT), ("collisions", INT), ("time_lost_by_signal", _TIME_LOST_BY_SIGNAL)]),
+        ("monitor_violations", INT), ("collisions", INT), ("time_lost_by_signal", _TIME_LOST_BY_SIGNAL),
+        # safety of the run: red signals it entered (without a green of its own) and its fastest entry, conflicts
+        # SUMO's SSM device logged (TTC < 1.5 s or PET < 1.0 s) and the smallest TTC and PET among them
+        ("reds_entered", INT), ("red_entry_speed_max_kmh", FLOAT), ("ssm_conflicts", INT), ("min_ttc_s", FLOAT),
+        ("min_pet_s", FLOAT)]),
     # one row per engine and signal on its route
     "signals": _schema(KEY, [("vehicle", STR), ("signal_id", STR), ("order", INT), ("passed_s", FLOAT),
-                             ("time_lost_s", FLOAT), ("link_index", INT), ("position_m", FLOAT)]),
+                             ("time_lost_s", FLOAT), ("link_index", INT), ("position_m", FLOAT),
+                             ("state_at_passage", STR), ("speed_at_passage_mps", FLOAT)]),
     # one row per run: delay of all other vehicles, conflict-monitor counts by kind, SUMO's safety counts of other
     # traffic (collisions between other vehicles, teleports, emergency braking of all) and vehicles held for engines
     "other_traffic": _schema(KEY, [("other_vehicles", INT), ("other_time_loss_s", FLOAT),
@@ -83,6 +88,12 @@ TABLES: dict[str, pa.Schema] = {
     # Erreichungsgrad by time band, district and station
     "compliance_breakdown": _schema([("plan", STR), ("stage", STR), ("layout", STR), ("strategy", STR),
                                      ("by", STR), ("value", STR)], _RATE),
+    # the first stage under each no-priority behaviour of the experiment's envelope (signalprio.envelope)
+    "envelope": _schema([("behaviour", STR), ("red_crossing_kmh", FLOAT), ("reaction_distance_m", FLOAT),
+                         ("speed_factor", FLOAT), ("plan", STR), ("stage", STR), ("layout", STR), ("strategy", STR),
+                         ("n", INT), ("rate", FLOAT), ("rate_low", FLOAT), ("rate_high", FLOAT),
+                         ("rate_change", FLOAT), ("rate_change_low", FLOAT), ("rate_change_high", FLOAT),
+                         ("rate_change_p", FLOAT), ("arrival_median_s", FLOAT), ("arrival_change_median_s", FLOAT)]),
     # mean call and dispatch, turnout and driving time
     "time_components": _schema([("plan", STR), ("stage", STR), ("layout", STR), ("strategy", STR),
                                 ("call_and_dispatch_s", FLOAT), ("turnout_s", FLOAT), ("driving_s", FLOAT)]),

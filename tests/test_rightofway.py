@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from signalprio.experiment import load_experiment
@@ -56,7 +57,7 @@ def test_engine_crosses_at_the_red_speed_and_releases_everyone_once_it_has_left(
     assert not model.active()
 
 
-def _regression_runs(tmp_path: Path, backend: str, reaction_m: float) -> tuple[float, int, list[object]]:
+def _regression_runs(tmp_path: Path, backend: str, reaction_m: float) -> tuple[float, int, list[object], pd.DataFrame]:
     body = (f'strategies = ["none"]\nseeds = [1]\n[incidents]\ncount = 4\nseed = 7\n'
             f'alarm_from_s = 300\nalarm_to_s = 500\n[engine]\nreaction_distance_m = {reaction_m}\n'
             f'[simulation]\nbackend = "{backend}"\nhorizon_s = 540\n')
@@ -65,7 +66,8 @@ def _regression_runs(tmp_path: Path, backend: str, reaction_m: float) -> tuple[f
         results = run_experiment(load_experiment(path), pool)
     assert results.frames, results.failed
     held = int(results.frames["other_traffic"]["held_for_engines"].sum())
-    return float(results.frames["runs"]["driving_s"].sum()), held, list(results.failed)
+    runs = results.frames["runs"]
+    return float(runs["driving_s"].sum()), held, list(results.failed), runs
 
 
 @pytest.mark.sumo
@@ -73,8 +75,11 @@ def test_cross_traffic_yields_to_an_engine_crossing_red_on_a_busy_arterial(tmp_p
     """Without priority on the regression arterial (busy side streets) engines meet reds. No engine collides,
     teleports or fails to arrive (any of these fails the run); cross traffic that stops from 100 m lets the
     engines through sooner than when it only reacts at 0.5 m (then the engine waits for gaps)."""
-    yielding, held, failed = _regression_runs(tmp_path, backend, 100.0)
+    yielding, held, failed, runs = _regression_runs(tmp_path, backend, 100.0)
     assert failed == [] and held > 0
-    gaps, held_late, failed_late = _regression_runs(tmp_path, backend, 0.5)
+    # the runs table shows the reds entered, each at no more than the red-crossing speed (10 km/h)
+    assert runs["reds_entered"].sum() > 0
+    assert runs["red_entry_speed_max_kmh"].max() <= 10.0 + 0.5
+    gaps, held_late, failed_late, _ = _regression_runs(tmp_path, backend, 0.5)
     assert failed_late == [] and held_late == 0
     assert yielding < gaps, (yielding, gaps)

@@ -69,7 +69,11 @@ class Scenario(BaseModel):
 
     @model_validator(mode="after")
     def _layouts_name_stations(self) -> Scenario:
-        names = {station.name for station in self.stations}
+        listed = [station.name for station in self.stations]
+        repeated = sorted({name for name in listed if listed.count(name) > 1})
+        if repeated:
+            raise ValueError(f"stations: two stations are named {repeated[0]!r}")
+        names = set(listed)
         for layout, members in self.station_layouts.items():
             unknown = [m for m in members if m not in names]
             if not members:
