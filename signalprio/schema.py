@@ -16,7 +16,7 @@ KEY = [("layout", STR), ("strategy", STR), ("seed", INT), ("incident", STR)]
 PROVENANCE = [("experiment", STR), ("experiment_hash", STR), ("signalprio_version", STR), ("sumo_version", STR)]
 PROVENANCE_COLUMNS = tuple(name for name, _ in PROVENANCE)
 
-_RATE = [("n", INT), ("met", INT), ("rate", FLOAT), ("rate_low", FLOAT), ("rate_high", FLOAT)]
+_RATE = [("n", INT), ("met", FLOAT), ("rate", FLOAT), ("rate_low", FLOAT), ("rate_high", FLOAT)]
 _PAIRED_CHANGE = [("rate_change", FLOAT), ("rate_change_low", FLOAT), ("rate_change_high", FLOAT),
                   ("rate_change_p", FLOAT), ("gained", FLOAT), ("lost", FLOAT), ("arrival_change_median_s", FLOAT),
                   ("arrival_change_low_s", FLOAT), ("arrival_change_high_s", FLOAT), ("arrival_change_p", FLOAT)]

@@ -157,3 +157,40 @@ def test_one_layout_gives_no_layout_comparison() -> None:
     outcomes = incident_outcomes(_runs({"none": [300, 400, 490]}), load_plan("mannheim-2024"))
     assert outcomes["layout"].tolist() == ["all"]
     assert layout_comparison(outcomes).empty
+
+
+def test_wilson_interval_on_whole_counts_is_scipys() -> None:
+    from scipy import stats
+
+    for n in (1, 7, 20, 40, 110):
+        for k in range(n + 1):
+            expected = stats.binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
+            assert wilson_interval(k, n) == pytest.approx((expected.low, expected.high), abs=1e-12)
+
+
+def _outcomes(met: dict[str, list[bool]], seeds: tuple[int, ...]) -> pd.DataFrame:
+    """Stage-1 outcomes of 12 incidents; every seed repeats the same outcome."""
+    return pd.DataFrame([
+        {"plan": "p", "stage": "stage 1", "stage_index": 0, "layout": "all", "strategy": strategy, "seed": seed,
+         "incident": f"i{number:03d}", "target_rate": 0.9, "time_limit_s": 480.0, "met": ok,
+         "arrival_s": 400.0 if ok else 520.0}
+        for strategy, values in met.items() for seed in seeds for number, ok in enumerate(values)])
+
+
+def test_two_identical_seeds_give_the_same_n_interval_and_test_as_one_seed() -> None:
+    """Intervals count incidents: a second seed that repeats the first adds no information and changes nothing."""
+    met = {"none": [True] * 7 + [False] * 5, "green-wave": [True] * 11 + [False]}
+    one = compliance_summary(_outcomes(met, (1,)), ["none", "green-wave"])
+    two = compliance_summary(_outcomes(met, (1, 2)), ["none", "green-wave"])
+    columns = ["n", "met", "rate", "rate_low", "rate_high", "rate_change", "rate_change_low", "rate_change_high",
+               "rate_change_p", "gained", "lost"]
+    pd.testing.assert_frame_equal(one[columns], two[columns])
+    assert list(two["n"]) == [12, 12]
+
+
+def test_seeds_that_disagree_count_as_a_share_of_the_incident() -> None:
+    rows = _outcomes({"none": [True, False]}, (1, 2))
+    rows.loc[(rows["incident"] == "i001") & (rows["seed"] == 2), "met"] = True  # i001: met in one of two seeds
+    summary = compliance_summary(rows, ["none"]).iloc[0]
+    assert (summary["n"], summary["met"], summary["rate"]) == (2, 1.5, 0.75)
+    assert (summary["rate_low"], summary["rate_high"]) == pytest.approx(wilson_interval(1.5, 2))

@@ -59,7 +59,9 @@ def incident_outcomes(runs: pd.DataFrame, plan: RequirementPlan) -> pd.DataFrame
 
 
 def _rate_row(frame: pd.DataFrame) -> dict[str, object]:
-    n, met = len(frame), int(frame["met"].sum())
+    """n incidents; met: incidents met, each counted as its share of seeds met."""
+    shares = frame.groupby("incident", sort=False)["met"].mean()
+    n, met = len(shares), float(shares.sum())
     low, high = wilson_interval(met, n)
     return {"n": n, "met": met, "rate": met / n if n else float("nan"), "rate_low": low, "rate_high": high}
 
@@ -95,10 +97,18 @@ def _ordered(table: pd.DataFrame, layouts: list[str], order: list[str] | None) -
 
 
 def _paired_change(base: pd.DataFrame, mine: pd.DataFrame) -> dict[str, float]:
-    """Change in rate and arrival time from `base` to `mine` on the incidents and seeds both have."""
+    """Change in rate and arrival time from `base` to `mine` on the incidents and seeds both have, one value per
+    incident (averaged over its seeds): intervals and tests count incidents, not seeds."""
     common = base.index.intersection(mine.index)
-    rates = compare_rates(base.loc[common, "met"].to_numpy(), mine.loc[common, "met"].to_numpy())
-    times = compare_times(base.loc[common, "arrival_s"].to_numpy(), mine.loc[common, "arrival_s"].to_numpy())
+    pairs = pd.DataFrame({"incident": common.get_level_values("incident"),
+                          "met_a": base.loc[common, "met"].to_numpy(dtype=float),
+                          "met_b": mine.loc[common, "met"].to_numpy(dtype=float),
+                          "time_a": base.loc[common, "arrival_s"].to_numpy(dtype=float),
+                          "time_b": mine.loc[common, "arrival_s"].to_numpy(dtype=float)})
+    rates_by_incident = pairs.groupby("incident", sort=False)[["met_a", "met_b"]].mean()
+    timed = pairs.dropna(subset=["time_a", "time_b"]).groupby("incident", sort=False)[["time_a", "time_b"]].mean()
+    rates = compare_rates(rates_by_incident["met_a"].to_numpy(), rates_by_incident["met_b"].to_numpy())
+    times = compare_times(timed["time_a"].to_numpy(), timed["time_b"].to_numpy())
     return {
         "rate_change": rates.difference, "rate_change_low": rates.low, "rate_change_high": rates.high,
         "rate_change_p": rates.p_value, "gained": rates.b_only, "lost": rates.a_only,
