@@ -160,7 +160,8 @@ def _stopped(store: RunStore | None, why: str, code: int) -> typer.Exit:
         errors.print(f"[bold red]{escape(why)}[/]: nothing was saved", highlight=False)
     else:
         done, failed = store.counts()
-        errors.print(f"[bold red]{escape(why)}[/]: {done} runs are saved ({failed} failed) in {store.folder}; run "
+        saved = "1 run is" if done == 1 else f"{done} runs are"
+        errors.print(f"[bold red]{escape(why)}[/]: {saved} saved ({failed} failed) in {store.folder}; run "
                      "the same command again to continue from there", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 

@@ -49,7 +49,7 @@ def test_an_interrupted_run_says_what_is_saved_and_the_rerun_resumes_without_a_n
     kept = saved_runs(runs)
     assert process.returncode == status, stderr
     assert "Traceback" not in stderr
-    assert f"stopped ({words}): {len(kept)} runs are saved (0 failed)" in stderr
+    assert f"stopped ({words}): {len(kept)} runs are saved (0 failed)" in " ".join(stderr.split())
     assert 2 <= len(kept) < 8
     assert list(runs.glob("warm-*/*.xml.gz")), "the warm-up states are kept for the rerun"
 
