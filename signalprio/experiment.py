@@ -87,6 +87,8 @@ class EngineSettings(_Strict):
                                                                 "traffic that can still stop does so for the engine")
     speed_factor: float | None = Field(None, gt=0, le=2, description="free speed over the limit for every vehicle "
                                                                     "type (default: the types' own, 1.2)")
+    rescue_lane: bool = Field(False, description="traffic ahead forms a rescue lane (SUMO's bluelight device on "
+                                                 "the sublane model; it costs simulation time, docs/vehicles.md)")
     importance: int = Field(10, ge=1, le=14, description="SAE J2735 importance level used in arbitration")
     route: list[str] | None = Field(None, min_length=1,
                                     description="explicit route from the first station; "

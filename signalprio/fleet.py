@@ -49,8 +49,9 @@ class VehicleType(BaseModel):
     def sumo_id(self) -> str:
         return f"fire_{self.id}"
 
-    def to_vtype_xml(self, red_crossing_kmh: float, ssm: dict[str, str] | None = None) -> str:
-        """The vType; `ssm` are the parameters of SUMO's SSM device, which every engine then carries."""
+    def to_vtype_xml(self, red_crossing_kmh: float, devices: dict[str, str] | None = None) -> str:
+        """The vType; `devices` are generic parameters (SUMO's SSM device, and the bluelight device for the rescue
+        lane): every engine then carries them."""
         attrs = {
             "id": self.sumo_id(),
             "vClass": "emergency",
@@ -70,10 +71,9 @@ class VehicleType(BaseModel):
             "jmDriveRedSpeed": round(red_crossing_kmh / 3.6, 3),
         }
         body = " ".join(f"{k}={quoteattr(str(v))}" for k, v in attrs.items())
-        if not ssm:
+        if not devices:
             return f"    <vType {body}/>"
-        params = "".join(f"\n        <param key={quoteattr(k)} value={quoteattr(v)}/>"
-                         for k, v in {"has.ssm.device": "true", **ssm}.items())
+        params = "".join(f"\n        <param key={quoteattr(k)} value={quoteattr(v)}/>" for k, v in devices.items())
         return f"    <vType {body}>{params}\n    </vType>"
 
 
@@ -85,7 +85,7 @@ def load_fleet() -> dict[str, VehicleType]:
 
 
 def vtypes_additional(fleet: dict[str, VehicleType], red_crossing_kmh: float,
-                      ssm: dict[str, str] | None = None) -> str:
+                      devices: dict[str, str] | None = None) -> str:
     """An additional file defining every fire vehicle type."""
-    body = "\n".join(v.to_vtype_xml(red_crossing_kmh, ssm) for v in fleet.values())
+    body = "\n".join(v.to_vtype_xml(red_crossing_kmh, devices) for v in fleet.values())
     return f'<?xml version="1.0" encoding="UTF-8"?>\n<additional>\n{body}\n</additional>\n'

@@ -57,6 +57,9 @@ def _record_signals_additional(network: Network, record: Path) -> str:
     return f'<?xml version="1.0" encoding="UTF-8"?>\n<additional>\n{events}\n</additional>\n'
 
 
+RESCUE_LANE_RESOLUTION_M = 0.8  # sublane width: fine enough for cars to pull to the lane edge
+
+
 def background_args(loaded: LoadedExperiment, seed: int, load: str) -> list[str]:
     """SUMO options shared by the warm-up and every run of one seed and load: same network, demand and seed."""
     exp, scenario = loaded.experiment, loaded.scenario
@@ -64,6 +67,8 @@ def background_args(loaded: LoadedExperiment, seed: int, load: str) -> list[str]
         "-n", str(scenario.network_path()),
         "-r", ",".join(str(p) for p in demand_files(scenario, load)),
         "--seed", str(seed), "--no-step-log", "true", "--no-warnings", "true",
+        # the rescue lane needs vehicles to move sideways within their lane: SUMO's sublane model
+        *(["--lateral-resolution", str(RESCUE_LANE_RESOLUTION_M)] if exp.engine.rescue_lane else []),
         *exp.simulation.sumo_args,
     ]
 
@@ -120,9 +125,13 @@ def execute_run(spec: RunSpec) -> RunResult:
     with tempfile.TemporaryDirectory(prefix="signalprio-run-") as tmp:
         folder = Path(tmp)
         conflicts_file = folder / "ssm.xml"
-        ssm = {"device.ssm.measures": "TTC PET", "device.ssm.thresholds": f"{SSM_TTC_S:g} {SSM_PET_S:g}",
-               "device.ssm.range": "50", "device.ssm.file": str(conflicts_file)}
-        (folder / "fire.add.xml").write_text(vtypes_additional(fleet, exp.engine.red_crossing_kmh, ssm))
+        ssm = {"has.ssm.device": "true", "device.ssm.measures": "TTC PET",
+               "device.ssm.thresholds": f"{SSM_TTC_S:g} {SSM_PET_S:g}", "device.ssm.range": "50",
+               "device.ssm.file": str(conflicts_file)}
+        devices = {**ssm, **({"has.bluelight.device": "true",
+                              "device.bluelight.reactiondist": f"{exp.engine.reaction_distance_m:g}"}
+                             if exp.engine.rescue_lane else {})}
+        (folder / "fire.add.xml").write_text(vtypes_additional(fleet, exp.engine.red_crossing_kmh, devices))
         record = folder / "signal_states.xml"
         (folder / "record.add.xml").write_text(_record_signals_additional(network, record))
         tripinfo = folder / "tripinfo.xml"

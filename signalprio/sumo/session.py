@@ -50,6 +50,7 @@ _SIGNAL_VARS = (tc.TL_RED_YELLOW_GREEN_STATE, tc.TL_CURRENT_PROGRAM, tc.TL_NEXT_
 # Every command sent to SUMO is logged at DEBUG: worker processes keep the log in a file, so when SUMO crashes
 # the failed run names the last commands (signalprio.pool).
 _log = logging.getLogger(__name__)
+SPEED_MODE_CHECKED = 31  # safe speed, maximum acceleration and deceleration, right of way at junctions
 _SIM_VARS = (tc.VAR_DEPARTED_VEHICLES_IDS, tc.VAR_ARRIVED_VEHICLES_IDS, tc.VAR_TELEPORT_STARTING_VEHICLES_IDS)
 
 
@@ -141,6 +142,9 @@ class SumoSession:
                                   arrivalPos=f"{arrival_pos:.2f}")
         except Exception as error:  # libsumo and traci raise their own TraCIException types
             raise UserError(f"{self.network.path}: engine route {' '.join(edges)} cannot be driven: {error}") from None
+        # SUMO's bluelight device (rescue lane) switches the engine's right-of-way checks off once, when the vehicle is
+        # built; they stay on: the engine enters a red only as signalprio.rightofway allows
+        self._api.vehicle.setSpeedMode(slot.id, SPEED_MODE_CHECKED)
         self.engines[slot.id] = slot
         if alarm is not None:
             self._subscribe_route(slot, [ahead.signal_id for ahead in slot.route_signals])
