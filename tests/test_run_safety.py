@@ -57,3 +57,22 @@ def test_ssm_conflicts_are_read_with_their_smallest_ttc_and_pet(tmp_path: Path) 
     assert first.serious()  # TTC 0.8 s < 1.5 s
     assert second.min_pet_s == 1.6 and not second.serious()  # PET 1.6 s is above the 1.0 s threshold
     assert read_conflicts(tmp_path / "none.xml") == []
+
+
+def test_the_rescue_lane_option_equips_the_engines_and_switches_the_sublane_model_on(tmp_path: Path) -> None:
+    import dataclasses
+
+    from signalprio.experiment import load_experiment
+    from signalprio.fleet import load_fleet, vtypes_additional
+    from signalprio.run import background_args
+    from tests.conftest import REPO, SMALL_RUNS, write_experiment
+
+    loaded = load_experiment(write_experiment(tmp_path, REPO / "networks" / "regression", SMALL_RUNS))
+    assert "--lateral-resolution" not in background_args(loaded, 1, "peak")
+    engine = loaded.experiment.engine.model_copy(update={"rescue_lane": True})
+    rescue = dataclasses.replace(loaded, experiment=loaded.experiment.model_copy(update={"engine": engine}))
+    args = background_args(rescue, 1, "peak")
+    assert args[args.index("--lateral-resolution") + 1] == "0.8"
+    assert rescue.digest() != loaded.digest()
+    xml = vtypes_additional(load_fleet(), 10.0, {"has.bluelight.device": "true"})
+    assert xml.count('<param key="has.bluelight.device" value="true"/>') == len(load_fleet())
