@@ -105,22 +105,25 @@ class RightOfWay:
         """One step. `engines`: those facing red or crossing now; `roads`: the current road of each tracked vehicle
         ('' when it has left the network). Crossings of engines no longer listed end: their vehicles are released."""
         commands: list[Command] = []
+        ended: list[str] = []  # vehicles held for crossings that ended; released unless another still holds them
         listed = {e.id for e in engines}
         for engine_id, crossing in list(self._crossings.items()):
             if engine_id not in listed:
-                commands += [Release(v) for v in sorted(crossing.held)] + [Release(engine_id)]
+                ended += sorted(crossing.held)
+                commands.append(Release(engine_id))
                 del self._crossings[engine_id]
         for engine in engines:
-            commands += self._step(engine, roads)
-        return commands
+            commands += self._step(engine, roads, ended)
+        # the engines of one unit cross one after another: a vehicle held for the first stays held for the next
+        still_held = {v for c in self._crossings.values() for v in c.held}
+        return [Release(v) for v in dict.fromkeys(ended) if v not in still_held] + commands
 
-    def _step(self, engine: EngineAtRed, roads: dict[str, str]) -> list[Command]:
+    def _step(self, engine: EngineAtRed, roads: dict[str, str], ended: list[str]) -> list[Command]:
         crossing = self._crossings.get(engine.id)
         if crossing is None or crossing.signal_id != engine.signal_id:
-            commands: list[Command] = [Release(v) for v in sorted(crossing.held)] if crossing else []
+            ended += sorted(crossing.held) if crossing else []
             crossing = self._crossings[engine.id] = _Crossing(engine.signal_id, engine.link)
-        else:
-            commands = []
+        commands: list[Command] = []
         for foe in engine.foes:
             if foe.id in crossing.held or foe.id in crossing.committed:
                 continue

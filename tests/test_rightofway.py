@@ -57,6 +57,19 @@ def test_engine_crosses_at_the_red_speed_and_releases_everyone_once_it_has_left(
     assert not model.active()
 
 
+def test_a_vehicle_held_for_two_engines_of_a_unit_stays_held_until_the_last_has_crossed() -> None:
+    """The HLF has crossed and leaves the list; the DLK behind it still faces the red: the car stays stopped (the
+    first release of this kind let a car into the DLK on the default corridor, cautious behaviour)."""
+    model = RightOfWay(RED)
+    car = Foe("car", 20.0, 0.0, 4.5, "side")
+    hlf = EngineAtRed("hlf", "J1", 1, 5.0, 3.0, 3.5, 16.7, (car,))
+    dlk = EngineAtRed("dlk", "J1", 1, 40.0, 9.0, 3.5, 16.7, (car,))
+    model.decide([hlf, dlk], {})
+    after = model.decide([dlk], {})  # the HLF has left the junction
+    assert Release("car") not in after and Release("hlf") in after
+    assert Release("car") in model.decide([], {})  # the DLK has crossed too
+
+
 def _regression_runs(tmp_path: Path, backend: str, reaction_m: float) -> tuple[float, int, list[object], pd.DataFrame]:
     body = (f'strategies = ["none"]\nseeds = [1]\n[incidents]\ncount = 4\nseed = 7\n'
             f'alarm_from_s = 300\nalarm_to_s = 500\n[engine]\nreaction_distance_m = {reaction_m}\n'
