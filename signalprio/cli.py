@@ -216,26 +216,27 @@ def compliance(
     plan: Annotated[list[str] | None, typer.Option(
         "--plan", "-p", help="Preset name or plan file; repeatable.")] = None,
 ) -> None:
-    """Evaluate saved runs against requirement plans (from the tables alone, no simulation)."""
-    import pandas as pd
-
-    from signalprio.compliance.evaluate import compliance_summary, incident_outcomes, layout_comparison
+    """Evaluate saved runs against requirement plans (from the tables alone, no simulation) and save the tables
+    in FOLDER/plans/<plan>/; `signalprio report FOLDER --plan` draws the report under such a plan."""
     from signalprio.compliance.plans import DEFAULT_PLAN, load_plan
+    from signalprio.results import evaluate_under, read_summary, read_table
 
     try:
-        runs_file = folder / "runs.parquet"
-        if not runs_file.is_file():
-            raise UserError(f"{folder}: no runs.parquet here (run an experiment first)")
-        runs = pd.read_parquet(runs_file)
+        runs = read_table(folder, "runs")
+        stamp = read_summary(folder).provenance
         plans = [load_plan(reference) for reference in plan or [DEFAULT_PLAN]]
     except UserError as error:
         raise _fail(error) from None
-    outcomes = pd.concat([incident_outcomes(runs, p) for p in plans], ignore_index=True)
-    order = list(dict.fromkeys(runs["strategy"]))
-    summary, layouts = compliance_summary(outcomes, order), layout_comparison(outcomes, order)
     for p in plans:
-        _print_compliance(summary, p)
-        _print_layouts(layouts, p)
+        frames = evaluate_under(runs, p, stamp, folder / "plans" / plan_folder(p.name))
+        _print_compliance(frames["compliance"], p)
+        _print_layouts(frames["compliance_layouts"], p)
+        console.print(f"saved: {folder / 'plans' / plan_folder(p.name)}/")
+
+
+def plan_folder(name: str) -> str:
+    """'Mannheim 2024' -> 'mannheim-2024': a plan's tables go to plans/<this>/."""
+    return "-".join("".join(ch if ch.isalnum() else " " for ch in name.lower()).split()) or "plan"
 
 
 def _print_summary(summary: pd.DataFrame, compliance: pd.DataFrame, exp: Experiment, plan: RequirementPlan) -> None:
@@ -337,10 +338,10 @@ def _print_compliance(summary: pd.DataFrame, plan: RequirementPlan) -> None:
         return
     table = Table(title=f"Erreichungsgrad (achievement rate), {plan.name}: {plan.clock_label}", title_justify="left",
                   caption=("Rate: share of incidents in which the required Funktionen arrived within the limit, with "
-                           "95 % Wilson interval. Change: against 'none'"
-                           + (" of the same station layout" if rows["layout"].nunique() > 1 else "")
-                           + " on the same incidents and seeds, 95 % paired bootstrap interval and McNemar p. "
-                           "Arrival: median time on the plan's clock."),
+                           "95 % Wilson interval; n counts incidents, each incident's seeds averaged. Change: against "
+                           "'none'" + (" of the same station layout" if rows["layout"].nunique() > 1 else "")
+                           + " on the same incidents, 95 % bootstrap interval over incidents and sign-test p "
+                           "(McNemar's with one seed). Arrival: median time on the plan's clock."),
                   caption_justify="left")
     _rate_table(table, rows, plan, "change vs none [95 % CI]", lambda row: row.strategy == BASELINE)
 
@@ -352,8 +353,8 @@ def _print_layouts(layouts: pd.DataFrame, plan: RequirementPlan) -> None:
         return
     reference = rows["reference"].iloc[0]
     table = Table(title=f"Station layouts against {reference}, {plan.name}: {plan.clock_label}", title_justify="left",
-                  caption=(f"Change: against {reference} on the same incidents and seeds, 95 % paired bootstrap "
-                           "interval and McNemar p: what each layout and strategy adds to today's cover."),
+                  caption=(f"Change: against {reference} on the same incidents, 95 % bootstrap interval over "
+                           "incidents and sign-test p: what each layout and strategy adds to today's cover."),
                   caption_justify="left")
     _rate_table(table, rows, plan, f"change vs {reference} [95 % CI]",
                 lambda row: f"{row.layout}/{row.strategy}" == reference)
@@ -503,6 +504,9 @@ def report(
     lang: Annotated[str, typer.Option(help="Language of the labels: de or en.")] = "de",
     incident: Annotated[str | None, typer.Option(
         help="Incident for the time-space diagram (default: the median one).")] = None,
+    plan: Annotated[str | None, typer.Option(
+        help="Requirement plan (preset or file) the report measures against (default: the experiment's first).")
+    ] = None,
     layout: Annotated[str | None, typer.Option(
         help="Station layout the detailed charts show (default: the first).")] = None,
 ) -> None:
@@ -514,7 +518,9 @@ def report(
             raise
         raise _fail(UserError("signalprio report needs the optional extra: pip install 'signalprio[report]'")) from None
     try:
-        page = build_report(folder, lang, incident, layout)
+        from signalprio.compliance.plans import load_plan
+
+        page = build_report(folder, lang, incident, layout, load_plan(plan) if plan else None)
     except UserError as error:
         raise _fail(error) from None
     console.print(f"report written: {page}")

@@ -23,9 +23,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from signalprio.compliance.plans import RequirementPlan
 from signalprio.errors import UserError
 from signalprio.names import BASELINE
-from signalprio.results import read_summary
+from signalprio.results import evaluate_under, read_summary
 
 matplotlib.rcParams["svg.hashsalt"] = "signalprio"  # stable ids: the same tables give the same SVG
 
@@ -134,7 +135,8 @@ class Scope:
         return TEXT[self.lang]
 
 
-def build_report(folder: Path, lang: str = "de", incident: str | None = None, layout: str | None = None) -> Path:
+def build_report(folder: Path, lang: str = "de", incident: str | None = None, layout: str | None = None,
+                 plan: RequirementPlan | None = None) -> Path:
     """Write report/ inside a results folder: index.html, each chart as PNG and SVG, tables as CSV.
 
     With several station layouts the headline tables and the arrival curves show every layout;
@@ -143,6 +145,9 @@ def build_report(folder: Path, lang: str = "de", incident: str | None = None, la
     if lang not in TEXT:
         raise UserError(f"--lang: '{lang}' is not one of {', '.join(TEXT)}")
     frames, summary = _read(folder)
+    if plan is not None:  # measured against another plan: the compliance tables anew from the runs
+        frames.update(evaluate_under(frames["runs"], plan, summary["provenance"]))
+        summary["plans"] = [plan.model_dump(mode="json")]
     layouts = _layouts(frames["runs"], summary)
     chosen = layout or layouts[0]
     if chosen not in layouts:

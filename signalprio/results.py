@@ -192,6 +192,19 @@ def add_compliance(frames: dict[str, pd.DataFrame], plans: list[RequirementPlan]
         frames[name] = stamped(name, frame, stamp)
 
 
+def evaluate_under(runs: pd.DataFrame, plan: RequirementPlan, stamp: dict[str, str],
+                   folder: Path | None = None) -> dict[str, pd.DataFrame]:
+    """The compliance tables of saved runs under another plan (written to `folder` when given). The runs keep the
+    turnout times of the plan they were simulated with; only the evaluation changes."""
+    frames = {"runs": runs}
+    layouts = list(dict.fromkeys(runs["layout"]))
+    add_compliance(frames, [plan], list(dict.fromkeys(runs["strategy"])), stamp, layouts)
+    del frames["runs"]
+    if folder is not None:
+        write_tables(folder, frames, stamp, {"plan": plan.model_dump(mode="json")})
+    return frames
+
+
 class Summary(BaseModel):
     """The schema of summary.json: what produced the results, the per-strategy summary and the compliance headline."""
 

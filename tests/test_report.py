@@ -83,3 +83,18 @@ def test_report_opens_in_headless_chromium_without_console_errors(results: Path,
 def test_report_of_a_missing_folder_is_one_clear_error(tmp_path: Path) -> None:
     done = CliRunner().invoke(app, ["report", str(tmp_path)])
     assert done.exit_code == 2 and "no summary.json" in done.output
+
+
+def test_compliance_under_another_plan_is_saved_and_the_report_uses_it(results: Path) -> None:
+    import pandas as pd
+
+    done = CliRunner().invoke(app, ["compliance", str(results), "--plan", "agbf-2015"])
+    assert done.exit_code == 0, done.output
+    saved = pd.read_parquet(results / "plans" / "agbf-2015" / "compliance.parquet")
+    assert set(saved["plan"]) == {"AGBF 2015"}
+    report = CliRunner().invoke(app, ["report", str(results), "--plan", "agbf-2015", "--lang", "en"])
+    assert report.exit_code == 0, report.output
+    page = (results / "report" / "index.html").read_text()
+    assert "AGBF 2015" in page and "Mannheim 2024" not in page
+    unknown = CliRunner().invoke(app, ["report", str(results), "--plan", "nowhere-2030"])
+    assert unknown.exit_code == 2 and "unknown requirement plan 'nowhere-2030'" in unknown.output
