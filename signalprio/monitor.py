@@ -2,7 +2,8 @@
 
 Like a real controller's conflict monitor (MMU), it does not trust the controller: it reads
 SUMO's own record of each signal's state changes (written by a SaveTLSSwitchStates event,
-so it includes every state a controller set) and counts four kinds of violation:
+so it includes every state a controller set), checks it against rules it derives itself
+(`signalprio.monitor_rules`, no code shared with the controller's) and counts four kinds of violation:
 conflicting greens, shortened yellow, shortened intergreen (which covers all-red), and
 green shorter than the minimum green. Intervals cut by the start or end of the record
 are not judged, since their true length is unknown.
@@ -15,10 +16,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from signalprio.model.program import YELLOW, is_green
-from signalprio.model.safety import SafetyRules
+from signalprio.monitor_rules import MonitorRules
 
 EPS = 1e-6
+_GREEN, _YELLOW = "Gg", "yY"
 KINDS = ("conflicting_green", "yellow", "intergreen", "min_green")
 
 
@@ -50,7 +51,7 @@ def _collapse(records: Iterable[tuple[float, str]]) -> list[tuple[float, str]]:
     return out
 
 
-def check_signal(rules: SafetyRules, records: Iterable[tuple[float, str]]) -> list[Violation]:
+def check_signal(rules: MonitorRules, records: Iterable[tuple[float, str]]) -> list[Violation]:
     """Violations in one signal's state timeline (records sorted by time)."""
     timeline = _collapse(records)
     if not timeline:
@@ -70,30 +71,30 @@ def check_signal(rules: SafetyRules, records: Iterable[tuple[float, str]]) -> li
             add(time, "conflicting_green", (), f"state length changed from {n} to {len(state)}")
             continue
         for link, (before, now) in enumerate(zip(shown, state, strict=True)):
-            if is_green(before) and not is_green(now):
+            if before in _GREEN and now not in _GREEN:
                 since = green_since[link]
-                need = rules.required_green(link)
+                need = rules.green_s.get(link, 0.0)
                 if since is not None and time - since < need - EPS:
                     add(time, "min_green", (link,), f"green {time - since:g} s < {need:g} s")
-                if now not in YELLOW and rules.timing[link].yellow_s:
+                if now not in _YELLOW and link in rules.yellow_s:
                     add(time, "yellow", (link,), f"green to '{now}' without yellow")
                 green_since[link], green_ended[link] = None, time
-            if before in YELLOW and now not in YELLOW:
+            if before in _YELLOW and now not in _YELLOW:
                 since = yellow_since[link]
-                need = rules.yellow(link)
+                need = rules.yellow_s.get(link, 0.0)
                 if since is not None and time - since < need - EPS:
                     add(time, "yellow", (link,), f"yellow {time - since:g} s < {need:g} s")
                 yellow_since[link] = None
-            if now in YELLOW and before not in YELLOW:
+            if now in _YELLOW and before not in _YELLOW:
                 yellow_since[link] = time
-            if is_green(now) and not is_green(before):
+            if now in _GREEN and before not in _GREEN:
                 green_since[link] = time
-                for foe in rules.foes_of(link):
+                for foe in rules.entering_after(link):
                     ended = green_ended[foe]
                     need = rules.intergreen_s[(foe, link)]
                     if ended is not None and time - ended < need - EPS:
                         add(time, "intergreen", (foe, link), f"intergreen {time - ended:g} s < {need:g} s")
-        green = [i for i, c in enumerate(state) if is_green(c)]
+        green = [i for i, c in enumerate(state) if c in _GREEN]
         for a in green:
             for b in green:
                 if a < b and (a, b) in rules.conflicts:
@@ -102,7 +103,7 @@ def check_signal(rules: SafetyRules, records: Iterable[tuple[float, str]]) -> li
     return found
 
 
-def check_record(rules: dict[str, SafetyRules], path: Path) -> list[Violation]:
+def check_record(rules: dict[str, MonitorRules], path: Path) -> list[Violation]:
     """Check every signal in a SaveTLSSwitchStates file; signals without rules are skipped."""
     timelines: dict[str, list[tuple[float, str]]] = {}
     for time, signal_id, state in read_switch_states(path):

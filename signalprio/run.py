@@ -31,6 +31,7 @@ from signalprio.measure import (
 from signalprio.model.network import Network
 from signalprio.model.safety import SafetyRules
 from signalprio.monitor import KINDS, Violation, check_record, read_switch_states
+from signalprio.monitor_rules import MonitorRules, monitor_rules
 from signalprio.rightofway import RightOfWay
 from signalprio.runs import RunResult, RunSpec
 from signalprio.sumo.loader import load_network
@@ -41,6 +42,13 @@ from signalprio.sumo.session import EngineSlot, SumoSession
 def network_of(path: Path) -> Network:
     """The network of a file, parsed once per process (every run of an experiment reads the same one)."""
     return load_network(path)
+
+
+@functools.lru_cache(maxsize=4)
+def checked_rules(path: Path, min_green_s: float) -> dict[str, MonitorRules]:
+    """The conflict monitor's rules for every signal of the network, derived apart from the controller's."""
+    return {sid: monitor_rules(signal.program, signal.foes, min_green_s)
+            for sid, signal in network_of(path).signals.items()}
 
 
 @functools.lru_cache(maxsize=4)
@@ -168,7 +176,7 @@ def execute_run(spec: RunSpec) -> RunResult:
                 session.right_of_way(obs, right_of_way, exp.engine.reaction_distance_m)
         finally:
             session.close()
-        violations = check_record(rules, record)
+        violations = check_record(checked_rules(scenario.network_path(), exp.preemption.min_green_s), record)
         crashes = read_collisions(collisions)
         conflicts = [c for c in read_conflicts(conflicts_file) if c.serious()]
         safety = read_safety_statistics(statistics)

@@ -13,14 +13,16 @@ from signalprio.control.clock import SignalClock
 from signalprio.control.transition import build_transition
 from signalprio.model.safety import SafetyRules
 from signalprio.monitor import check_signal
+from signalprio.monitor_rules import monitor_rules
 from tests.conftest import TWO_PHASE_FOES, two_phase_program
 
-RULES = SafetyRules.derive(two_phase_program(), TWO_PHASE_FOES, min_green_s=5)
+RULES = SafetyRules.derive(two_phase_program(), TWO_PHASE_FOES, min_green_s=5)  # the controller's
+MONITOR = monitor_rules(two_phase_program(), TWO_PHASE_FOES, min_green_s=5)  # the monitor's own
 MAIN, SIDE = "Ggrr", "rrGg"
 
 
 def kinds(records: list[tuple[float, str]]) -> list[str]:
-    return [v.kind for v in check_signal(RULES, records)]
+    return [v.kind for v in check_signal(MONITOR, records)]
 
 
 def plan_timeline(cycles: int = 3) -> list[tuple[float, str]]:
@@ -92,4 +94,4 @@ def _plan_then_transition(switch_at: float, target: str) -> list[tuple[float, st
 @settings(max_examples=300, deadline=None)
 @given(st.integers(100, 600), st.sampled_from([MAIN, SIDE, "Grrr", "rrGr"]))
 def test_every_transition_from_any_plan_moment_passes_the_monitor(switch_at: int, target: str) -> None:
-    assert check_signal(RULES, _plan_then_transition(float(switch_at), target)) == []
+    assert check_signal(MONITOR, _plan_then_transition(float(switch_at), target)) == []

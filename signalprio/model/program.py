@@ -1,10 +1,9 @@
 """A signal's own program as pure data, and the timing rules derived from it.
 
 The program is the authority for safety timings: yellow, intergreen and the shortest
-green that a link gets. Both the preemption controller (to build safe transitions)
-and the conflict monitor (to check what SUMO showed) read these rules from here, the
-way a real controller and its conflict monitor are both configured from the junction's
-intergreen matrix. Times are seconds; absolute times are simulation seconds.
+green that a link gets. The preemption controller reads these rules from here (through
+`signalprio.model.safety`) to build safe transitions; the conflict monitor derives its
+own (`signalprio.monitor_rules`). Times are seconds; absolute times are simulation seconds.
 """
 
 from __future__ import annotations

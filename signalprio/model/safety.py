@@ -1,9 +1,9 @@
 """Safety rules of one signal: which links conflict, intergreens, yellow and minimum green.
 
-Derived from the network's junction foe matrix and the signal's own program. A real
-controller and its conflict monitor are both configured with the same intergreen
-matrix; here too the controller builds transitions from these rules and the monitor
-checks SUMO's record against them.
+Derived from the network's junction foe matrix and the signal's own program; the controller
+builds its transitions from these rules. The conflict monitor derives the same rules by code
+of its own (`signalprio.monitor_rules`), as a real controller and its conflict monitor are
+configured separately; a test checks that both agree on real networks.
 """
 
 from __future__ import annotations

@@ -45,14 +45,15 @@ def test_decide_cost_per_step(benchmark, mannheim: Path, trigger: str) -> None: 
 
 
 def test_monitor_cost_per_signal_hour(benchmark) -> None:  # type: ignore[no-untyped-def]
-    from signalprio.model.safety import SafetyRules
     from signalprio.monitor import check_signal
+    from signalprio.monitor_rules import monitor_rules
     from tests.conftest import TWO_PHASE_FOES, two_phase_program
 
-    rules = SafetyRules.derive(two_phase_program(), TWO_PHASE_FOES, 5.0)
+    program = two_phase_program()
+    rules = monitor_rules(program, TWO_PHASE_FOES, 5.0)
     timeline, t = [], 0.0
     while t < 3600:
-        for phase in rules.program.phases:
+        for phase in program.phases:
             timeline.append((t, phase.state))
             t += phase.duration
     assert benchmark(check_signal, rules, timeline) == []
