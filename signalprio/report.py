@@ -60,6 +60,7 @@ TEXT = {
         "col_change": "Änderung ggü. ohne Vorrang [95 %-KI]",
         "layouts": "Wachenstandorte und Strategien im Vergleich", "stations": "Wachen",
         "col_reference": "Änderung ggü. {reference} [95 %-KI]", "charts_for": "Diagramme unten für die Wachen",
+        "pt": "Pp.", "seed": "Zufallszahl",
         "envelope": "Spannweite der Annahmen zur Fahrt ohne Vorrang",
         "envelope_note": "Dasselbe Experiment (gleiche Einsätze und Zufallszahlen) unter jeder Annahme, wie das "
         "Einsatzfahrzeug ohne Vorrang fährt: Geschwindigkeit bei Rot, Abstand, ab dem der Querverkehr anhält, "
@@ -95,6 +96,7 @@ TEXT = {
         "col_change": "change vs no priority [95 % CI]",
         "layouts": "Station layouts and strategies compared", "stations": "stations",
         "col_reference": "change vs {reference} [95 % CI]", "charts_for": "charts below for the stations",
+        "pt": "pt", "seed": "seed",
         "envelope": "The envelope: how the engine drives without priority",
         "envelope_note": "The same experiment (same incidents and random numbers) under each assumption of how the "
         "engine drives without priority: its speed through a red, the distance from which cross traffic stops for "
@@ -104,6 +106,31 @@ TEXT = {
         "types_own": "vehicle types' own",
     },
 }
+# what readers see instead of identifiers: strategies, loads, breakdown values (stage names: see Scope.name)
+NAMES = {
+    "de": {"none": "ohne Vorrang", "green-wave": "Grüne Welle", "local": "Anforderung am Knoten",
+           "eta": "Anforderung nach Ankunftszeit", "all": "alle", "peak": "Spitzenverkehr",
+           "offpeak": "Normalverkehr", "conflicting_green": "feindliches Grün", "yellow": "Gelbzeit",
+           "intergreen": "Zwischenzeit", "min_green": "Mindestgrün"},
+    "en": {"none": "no priority", "green-wave": "green wave", "local": "local request", "eta": "arrival-time request",
+           "all": "all", "peak": "peak", "offpeak": "off-peak", "conflicting_green": "conflicting green",
+           "yellow": "yellow", "intergreen": "intergreen", "min_green": "minimum green"},
+}
+COLUMNS = {
+    "de": {"strategy": "Strategie", "call_and_dispatch_s": "Notrufabfrage und Alarmierung (s)",
+           "turnout_s": "Ausrückzeit (s)", "driving_s": "Anfahrzeit (s)", "value": "Gruppe", "n": "n (Einsätze)",
+           "met": "erreicht (Einsätze)", "rate": "Erreichungsgrad", "rate_low": "untere 95 %-Grenze",
+           "rate_high": "obere 95 %-Grenze", "signal_id": "Lichtsignalanlage", "seconds_saved": "Zeitgewinn (s)",
+           "entry_edge": "Zufahrt", "kind": "Art", "experiment": "Experiment", "experiment_hash": "Experiment-Kennung",
+           "signalprio_version": "signalprio-Version", "sumo_version": "SUMO-Version"},
+    "en": {"strategy": "strategy", "call_and_dispatch_s": "call handling and dispatch (s)", "turnout_s": "turnout (s)",
+           "driving_s": "driving (s)", "value": "group", "n": "n (incidents)", "met": "met (incidents)",
+           "rate": "achievement rate", "rate_low": "lower 95 % bound", "rate_high": "upper 95 % bound",
+           "signal_id": "signal", "seconds_saved": "seconds saved", "entry_edge": "entry road", "kind": "kind",
+           "experiment": "experiment", "experiment_hash": "experiment hash", "signalprio_version": "signalprio version",
+           "sumo_version": "SUMO version"},
+}
+STAGE = {"de": "Stufe", "en": "stage"}
 BEHAVIOURS = {"de": {"cautious": "vorsichtig", "typical": "typisch", "assertive": "zügig",
                       "as configured": "wie eingestellt"}}  # English: the names as they are
 CLOCK = {"de": {"alarm": "Eintreffzeit nach Alarmierung", "call": "Hilfsfrist ab Notrufbeginn"},
@@ -133,6 +160,30 @@ class Scope:
     @property
     def t(self) -> dict[str, str]:
         return TEXT[self.lang]
+
+    def name(self, value: object) -> str:
+        """What a reader sees for a strategy, load, stage or group ('none': 'ohne Vorrang', 'stage 1': 'Stufe 1')."""
+        text = str(value)
+        if text.startswith("stage "):
+            return f"{STAGE[self.lang]} {text.removeprefix('stage ')}"
+        return NAMES[self.lang].get(text, text)
+
+    def display(self, table: pd.DataFrame) -> pd.DataFrame:
+        """A table as the page shows it: names for identifiers, readable headers, German decimal commas in German."""
+        shown = table.rename(columns=lambda c: COLUMNS[self.lang].get(str(c), self.name(c))).copy()
+        shown.columns.name = None  # a pivot's header ('strategy') is not a column
+        for column in shown.columns:
+            if pd.api.types.is_float_dtype(shown[column]):
+                shown[column] = shown[column].map(self.number)
+            elif not pd.api.types.is_numeric_dtype(shown[column]):
+                shown[column] = shown[column].map(lambda v: self.name(v) if isinstance(v, str) else v)
+        return shown
+
+    def number(self, value: float) -> str:
+        if pd.isna(value):
+            return "-"
+        text = f"{value:.3f}".rstrip("0").rstrip(".")
+        return text.replace(".", ",") if self.lang == "de" else text
 
 
 def build_report(folder: Path, lang: str = "de", incident: str | None = None, layout: str | None = None,
@@ -190,7 +241,7 @@ def _scope(frames: dict[str, pd.DataFrame], summary: dict[str, Any], chosen: str
     plans = summary.get("plans", [])
     plan: dict[str, Any] = plans[0] if plans else {"name": "?", "clock": "alarm", "stages": []}
     load = str(summary.get("parameters", {}).get("load", "?"))
-    context = f"{plan['name']}, {CLOCK[lang][plan['clock']]}, {TEXT[lang]['load']}: {load}"
+    context = f"{plan['name']}, {CLOCK[lang][plan['clock']]}, {TEXT[lang]['load']}: {NAMES[lang].get(load, load)}"
     named = [s["name"] for s in summary.get("parameters", {}).get("strategies", [])]
     present = set(frames["runs"]["strategy"])
     strategies = [s for s in [BASELINE, *named] if s in present] or sorted(present)
@@ -260,12 +311,12 @@ def _cumulative(outcomes: pd.DataFrame, layouts: list[str], scope: Scope) -> Cha
         frame = arms.get_group((arm_layout, strategy))
         times = np.sort(frame["arrival_s"].dropna().to_numpy() / 60)
         share = np.arange(1, len(times) + 1) / len(frame)
-        name = f"{arm_layout} / {strategy}" if len(layouts) > 1 else strategy
-        ax.step(times, share, where="post", label=f"{name} (n = {len(frame)})")
+        name = f"{arm_layout} / {scope.name(strategy)}" if len(layouts) > 1 else scope.name(strategy)
+        ax.step(times, share, where="post", label=f"{name} (n = {frame['incident'].nunique()})")
     ax.axvline(stage["time_limit_s"] / 60, color="black", linestyle="--", label=t["limit"])
     ax.axhline(stage["target_rate"], color="grey", linestyle=":", label=t["target"])
     ax.set(xlabel=t["time_min"], ylabel=t["share"], ylim=(0, 1.02))
-    ax.set_title(f"{t['cumulative']}: {stage['name']}\n{scope.context}", fontsize=10)
+    ax.set_title(f"{t['cumulative']}: {scope.name(stage['name'])}\n{scope.context}", fontsize=10)
     ax.legend()
     return _chart(scope, "cumulative", fig)
 
@@ -283,7 +334,7 @@ def _components(scope: Scope) -> Chart | None:
     left = np.zeros(len(components))
     for column, label in (("call_and_dispatch_s", t["call"]), ("turnout_s", t["turnout"]), ("driving_s", t["driving"])):
         values = components[column].fillna(0).to_numpy() / 60
-        ax.barh(components["strategy"], values, left=left, label=label)
+        ax.barh([scope.name(s) for s in components["strategy"]], values, left=left, label=label)
         left += values
     ax.set(xlabel=t["time_min"])
     outcomes = scope.frames["compliance_incidents"]
@@ -306,13 +357,15 @@ def _rates_by(scope: Scope, by: str) -> Chart | None:
     part = part[part["stage"] == plan["stages"][0]["name"]] if len(part) and plan["stages"] else part
     if not len(part):
         return None
+    if part["value"].nunique() < 2:  # one band or one district: a chart of one group says nothing the headline does not
+        return None
     pivot = part.pivot_table(index="value", columns="strategy", values="rate", sort=False)
-    pivot = pivot[[s for s in scope.strategies if s in pivot.columns]]
+    pivot = pivot[[s for s in scope.strategies if s in pivot.columns]].rename(columns=scope.name)
     counts = part.groupby("value", sort=False)["n"].max()
     many = len(pivot.index) > 6  # e.g. a city's districts: slanted labels on a wider chart
     fig, ax = plt.subplots(figsize=(max(8.0, 0.9 * len(pivot.index)), 4.6 if many else 3.8))
     pivot.plot.bar(ax=ax, rot=30 if many else 0)
-    ax.set_xticks(range(len(pivot.index)), [f"{v}\n(n = {counts[v]})" for v in pivot.index],
+    ax.set_xticks(range(len(pivot.index)), [f"{scope.name(v)}\n(n = {counts[v]})" for v in pivot.index],
                   ha="right" if many else "center")
     ax.set(ylabel=t["rate"], ylim=(0, 1.15), xlabel="")
     ax.legend(ncols=len(pivot.columns), loc="upper right", fontsize=8)
@@ -337,7 +390,7 @@ def _saved(scope: Scope) -> Chart | None:
     for k, strategy in enumerate(others):
         mine = lost[lost["strategy"] == strategy].set_index("signal_id")["lost"]
         saved = (base - mine).reindex(order)
-        ax.bar(np.arange(len(order)) + k * width, saved.to_numpy(), width, label=strategy)
+        ax.bar(np.arange(len(order)) + k * width, saved.to_numpy(), width, label=scope.name(strategy))
         rows += [{"strategy": strategy, "signal_id": sid, "seconds_saved": round(float(v), 1)}
                  for sid, v in saved.items()]
     ax.set_xticks(np.arange(len(order)) + width * (len(others) - 1) / 2, list(order), rotation=45)
@@ -383,7 +436,7 @@ def _time_space(scope: Scope, incident: str | None) -> Chart:
             ax.annotate(signal.signal_id, (end, signal.position_m), fontsize=7, ha="right", va="bottom")
         ax.plot(path["time_s"] - alarm, path["odometer_m"], color="black", lw=1.5)
         ax.set(xlabel=t["time_after_alarm"], xlim=(0, end))
-        ax.set_title(f"{strategy}: {incident}, seed {seed} (n = 1)", fontsize=10)
+        ax.set_title(f"{scope.name(strategy)}: {incident}, {t['seed']} {seed} (n = 1)", fontsize=10)
     axes[0][0].set_ylabel(t["position"])
     fig.suptitle(f"{t['timespace']}\n{scope.context}", fontsize=10)
     return _chart(scope, "timespace", fig)
@@ -399,7 +452,7 @@ def _cost(scope: Scope) -> Chart | None:
     change = (per.unstack(0).sub(per.unstack(0)[BASELINE], axis=0)).drop(columns=[BASELINE])
     top = change.abs().max(axis=1).sort_values(ascending=False).index[:12]
     fig, ax = plt.subplots(figsize=(8, 4))
-    change.loc[top].plot.barh(ax=ax)
+    change.loc[top].rename(columns=scope.name).plot.barh(ax=ax)
     ax.set(xlabel=t["delay_change"], ylabel="")
     ax.set_title(f"{t['cost']}\n{scope.context}, n = {runs['incident'].nunique()}", fontsize=10)
     return _chart(scope, "cost", fig, change.round(1).reset_index())
@@ -414,7 +467,7 @@ def _recovery(scope: Scope) -> Chart | None:
         return None
     recovery = resumed.groupby(["strategy", "signal_id"])["detail"].median().unstack(0)
     fig, ax = plt.subplots(figsize=(8, 3.5))
-    recovery.plot.bar(ax=ax, rot=45)
+    recovery.rename(columns=scope.name).plot.bar(ax=ax, rot=45)
     ax.set(ylabel=t["recovery_s"], xlabel="")
     ax.set_title(f"{t['recovery']}\n{scope.context}, n = {len(resumed)}", fontsize=10)
     return _chart(scope, "recovery", fig, recovery.round(1).reset_index())
@@ -478,7 +531,7 @@ def _headline_table(headline: pd.DataFrame, t: dict[str, str], change_header: st
     if "rate_change" in headline.columns:
         change = headline["rate_change"]
         table[change_header or t["col_change"]] = [
-            "-" if pd.isna(c) else f"{100 * c:+.0f} pt [{100 * lo:+.0f}, {100 * hi:+.0f}]"
+            "-" if pd.isna(c) else f"{100 * c:+.0f} {t['pt']} [{100 * lo:+.0f}, {100 * hi:+.0f}]"
             for c, lo, hi in zip(change, headline["rate_change_low"], headline["rate_change_high"], strict=True)]
     return table
 
@@ -487,25 +540,28 @@ def _html(scope: Scope, summary: dict[str, Any], tables: dict[str, pd.DataFrame]
     """One page with every chart inline (SVG) and nothing to fetch, so it can be mailed or archived as it is."""
     t = scope.t
     provenance = summary.get("provenance", {})
-    sections = [f"<h2>{html.escape(t['headline'])}</h2><p>{html.escape(scope.context)}</p>"
-                + tables["headline"].to_html(index=False, escape=True, border=0)]
+    def table(frame: pd.DataFrame) -> str:
+        return str(scope.display(frame).to_html(index=False, escape=True, border=0))
+
+    sections = [f"<h2>{html.escape(t['headline'])}</h2><p>{html.escape(scope.context)}</p>" + table(tables["headline"])]
     if "layouts" in tables:
         sections.append(f'<section id="layouts"><h2>{html.escape(t["layouts"])}</h2>'
-                        + tables["layouts"].to_html(index=False, escape=True, border=0) + "</section>")
+                        + table(tables["layouts"]) + "</section>")
     if "envelope" in tables:
         sections.append(f'<section id="envelope"><h2>{html.escape(t["envelope"])}</h2>'
                         f'<p>{html.escape(t["envelope_note"])}</p>'
-                        + tables["envelope"].to_html(index=False, escape=True, border=0) + "</section>")
+                        + table(tables["envelope"]) + "</section>")
     for chart in charts:
         sections.append(f'<section id="{chart.key}"><h2>{html.escape(chart.title)}</h2>'
                         f'<div class="chart">{chart.svg}</div>'
-                        + (chart.table.to_html(index=False, escape=True, border=0) if chart.table is not None else "")
+                        + (table(chart.table) if chart.table is not None else "")
                         + "</section>")
     sections.append(f'<section id="safety"><h2>{html.escape(t["safety"])}</h2><p>{html.escape(t["safety_note"])}</p>'
-                    + tables["safety"].to_html(index=False, escape=True, border=0) + "</section>")
+                    + table(tables["safety"]) + "</section>")
     sections.append(f'<section id="monitor"><h2>{html.escape(t["monitor"])}</h2>'
-                    + tables["monitor"].to_html(index=False, escape=True, border=0) + "</section>")
-    stamp = ", ".join(f"{html.escape(str(k))}: {html.escape(str(v))}" for k, v in provenance.items())
+                    + table(tables["monitor"]) + "</section>")
+    stamp = ", ".join(f"{html.escape(COLUMNS[scope.lang].get(k, k))}: {html.escape(str(v))}"
+                      for k, v in provenance.items())
     return (f'<!DOCTYPE html>\n<html lang="{scope.lang}"><head><meta charset="utf-8">'
             f'<title>{html.escape(t["title"])}</title>'
             "<style>body{font-family:sans-serif;max-width:1000px;margin:2em auto;color:#222}"
