@@ -61,6 +61,21 @@ TEXT = {
         "layouts": "Wachenstandorte und Strategien im Vergleich", "stations": "Wachen",
         "col_reference": "Änderung ggü. {reference} [95 %-KI]", "charts_for": "Diagramme unten für die Wachen",
         "pt": "Pp.", "seed": "Zufallszahl",
+        "findings": "Das Wichtigste in Kürze", "assumptions": "Annahmen und Grenzen",
+        "answer": "Mit der Strategie „{b}“ erreichen {rate_b} statt {rate_a} der Einsätze {stage} ({crew} Funktionen "
+        "in {minutes} min, {clock}; Zielwert {target}). Änderung {change} (95 %-KI {low} bis {high}), n = {n} Einsätze.",
+        "driving_sentence": "Die Anfahrzeit der Einsatzfahrzeuge sinkt im Median von {a} auf {b}.",
+        "safe": "Sicherheit: {collisions} Kollisionen von Einsatzfahrzeugen; bei Rot eingefahren je Fahrt {reds_a} "
+        "ohne Vorrang, {reds_b} mit „{b}“; Konflikte (TTC < 1,5 s oder PET < 1 s) je Fahrt {conf_a} bzw. {conf_b}.",
+        "costs": "Übriger Verkehr: Verlustzeit {delay} Fahrzeugstunden je Einsatz ({pct}).",
+        "failed_runs": "{count} Läufe scheiterten (Kollision, Versetzung oder nicht angekommen) und gehen in keine "
+        "Zahl ein.",
+        "a_network": "Netz und Signalpläne: {scenario} (wie im Szenario angegeben; angenähert, nicht vermessen).",
+        "a_traffic": "Verkehr: {load}; {incidents} Einsätze, je {seeds} Zufallszahlen (Seeds) der Verkehrsnachfrage.",
+        "a_baseline": "Fahrt ohne Vorrang: bei Rot mit {red} km/h und nur in eine freie Kreuzung; Querverkehr hält ab "
+        "{reaction} m; keine Rettungsgasse (gemessen, nicht übernommen).",
+        "a_plan": "Anforderungsplan: {plan}, {clock}; Ausrückzeit laut Plan.",
+        "a_stats": "Statistik: n zählt Einsätze (die Seeds eines Einsatzes gemittelt); Intervalle 95 %.",
         "envelope": "Spannweite der Annahmen zur Fahrt ohne Vorrang",
         "envelope_note": "Dasselbe Experiment (gleiche Einsätze und Zufallszahlen) unter jeder Annahme, wie das "
         "Einsatzfahrzeug ohne Vorrang fährt: Geschwindigkeit bei Rot, Abstand, ab dem der Querverkehr anhält, "
@@ -97,6 +112,20 @@ TEXT = {
         "layouts": "Station layouts and strategies compared", "stations": "stations",
         "col_reference": "change vs {reference} [95 % CI]", "charts_for": "charts below for the stations",
         "pt": "pt", "seed": "seed",
+        "findings": "Key findings", "assumptions": "Assumptions and limits",
+        "answer": "With {b}, {rate_b} instead of {rate_a} of incidents meet {stage} ({crew} Funktionen in {minutes} "
+        "min, {clock}; target {target}). Change {change} (95 % CI {low} to {high}), n = {n} incidents.",
+        "driving_sentence": "The engines' median driving time falls from {a} to {b}.",
+        "safe": "Safety: {collisions} engine collisions; red signals entered per trip {reds_a} without priority, "
+        "{reds_b} with {b}; conflicts (TTC < 1.5 s or PET < 1 s) per trip {conf_a} and {conf_b}.",
+        "costs": "Other traffic: delay {delay} vehicle-hours per incident ({pct}).",
+        "failed_runs": "{count} runs failed (collision, teleport or no arrival) and are in no figure.",
+        "a_network": "Network and signal programs: {scenario} (as the scenario gives them; approximate, not surveyed).",
+        "a_traffic": "Traffic: {load}; {incidents} incidents, {seeds} seeds of the demand each.",
+        "a_baseline": "Driving without priority: through red at {red} km/h and only into a clear junction; cross "
+        "traffic stops from {reaction} m; no rescue lane (measured, not adopted).",
+        "a_plan": "Requirement plan: {plan}, {clock}; turnout times from the plan.",
+        "a_stats": "Statistics: n counts incidents (each incident's seeds averaged); intervals 95 %.",
         "envelope": "The envelope: how the engine drives without priority",
         "envelope_note": "The same experiment (same incidents and random numbers) under each assumption of how the "
         "engine drives without priority: its speed through a red, the distance from which cross traffic stops for "
@@ -473,6 +502,72 @@ def _recovery(scope: Scope) -> Chart | None:
     return _chart(scope, "recovery", fig, recovery.round(1).reset_index())
 
 
+def _findings(scope: Scope, summary: dict[str, Any]) -> str:
+    """The first section: the answer in sentences with its key numbers, then the assumptions behind them."""
+    t, plan, parameters = scope.t, scope.plan, summary.get("parameters", {})
+    compliance = scope.frames["compliance"]
+    first = compliance[(compliance["plan"] == plan["name"]) & (compliance["stage_index"] == 0)] \
+        if len(compliance) else compliance
+    first = first[first["layout"] == first["layout"].iloc[0]] if len(first) else first
+    rows = {row["strategy"]: row for row in first.to_dict("records")}
+    preempting = [s for s in scope.strategies if s != BASELINE and s in rows]
+    strategies = {row["strategy"]: row for row in summary.get("strategies", [])}
+    sentences = []
+    if BASELINE in rows and preempting and plan["stages"]:
+        a, b, stage = rows[BASELINE], rows[preempting[0]], plan["stages"][0]
+        sentences.append(t["answer"].format(
+            b=scope.name(preempting[0]), rate_b=_percent(b["rate"]), rate_a=_percent(a["rate"]),
+            stage=scope.name(stage["name"]), crew=stage.get("crew", "?"),
+            minutes=scope.number(stage["time_limit_s"] / 60), clock=CLOCK[scope.lang][plan["clock"]],
+            target=_percent(stage["target_rate"]),
+            change=f"{100 * b['rate_change']:+.0f} {t['pt']}", low=f"{100 * b['rate_change_low']:+.0f}",
+            high=f"{100 * b['rate_change_high']:+.0f}", n=b["n"]))
+        sa, sb = strategies.get(BASELINE, {}), strategies.get(preempting[0], {})
+        if sa and sb:
+            sentences.append(t["driving_sentence"].format(a=_clock(sa["driving_median_s"]),
+                                                          b=_clock(sb["driving_median_s"])))
+            sentences.append(t["safe"].format(
+                collisions=sum(int(s.get("engine_collisions", 0)) for s in strategies.values()),
+                reds_a=scope.number(round(sa["reds_entered_per_trip"], 2)), b=scope.name(preempting[0]),
+                reds_b=scope.number(round(sb["reds_entered_per_trip"], 2)),
+                conf_a=scope.number(round(sa["ssm_conflicts_per_trip"], 2)),
+                conf_b=scope.number(round(sb["ssm_conflicts_per_trip"], 2))))
+            if sb.get("other_delay_change_per_incident_s") is not None:
+                sentences.append(t["costs"].format(
+                    delay=_signed(scope.number(round(sb["other_delay_change_per_incident_s"] / 3600, 2))),
+                    pct=f"{_signed(scope.number(round(sb['other_delay_change_pct'], 1)))} %"))
+    if summary.get("failed"):
+        sentences.append(t["failed_runs"].format(count=len(summary["failed"])))
+    engine = parameters.get("engine", {})
+    incidents = scope.frames["runs"]["incident"].nunique()
+    assumptions = [
+        t["a_network"].format(scenario=parameters.get("description") or Path(parameters.get("scenario", "?")).name),
+        t["a_traffic"].format(load=scope.name(parameters.get("load", "?")), incidents=incidents,
+                              seeds=len(parameters.get("seeds", []))),
+        t["a_baseline"].format(red=scope.number(engine.get("red_crossing_kmh", 10.0)),
+                               reaction=scope.number(engine.get("reaction_distance_m", 100.0))),
+        t["a_plan"].format(plan=plan["name"], clock=CLOCK[scope.lang][plan["clock"]]),
+        t["a_stats"],
+    ]
+    return (f'<section id="findings"><h2>{html.escape(t["findings"])}</h2>'
+            + "".join(f"<p>{html.escape(sentence)}</p>" for sentence in sentences)
+            + f'<div class="assumptions"><h3>{html.escape(t["assumptions"])}</h3><ul>'
+            + "".join(f"<li>{html.escape(item)}</li>" for item in assumptions) + "</ul></div></section>")
+
+
+def _signed(number: str) -> str:
+    return number if number.startswith(("-", "+")) else f"+{number}"
+
+
+def _percent(share: float) -> str:
+    return f"{100 * share:.0f} %"
+
+
+def _clock(seconds: float) -> str:
+    whole = round(float(seconds))
+    return f"{whole // 60}:{whole % 60:02d} min"
+
+
 def _monitor_table(scope: Scope) -> pd.DataFrame:
     """Conflict-monitor violations per strategy and kind; says 'none' explicitly, since that is the safety result."""
     t = scope.t
@@ -543,7 +638,8 @@ def _html(scope: Scope, summary: dict[str, Any], tables: dict[str, pd.DataFrame]
     def table(frame: pd.DataFrame) -> str:
         return str(scope.display(frame).to_html(index=False, escape=True, border=0))
 
-    sections = [f"<h2>{html.escape(t['headline'])}</h2><p>{html.escape(scope.context)}</p>" + table(tables["headline"])]
+    sections = [_findings(scope, summary),
+                f"<h2>{html.escape(t['headline'])}</h2><p>{html.escape(scope.context)}</p>" + table(tables["headline"])]
     if "layouts" in tables:
         sections.append(f'<section id="layouts"><h2>{html.escape(t["layouts"])}</h2>'
                         + table(tables["layouts"]) + "</section>")
@@ -567,6 +663,7 @@ def _html(scope: Scope, summary: dict[str, Any], tables: dict[str, pd.DataFrame]
             "<style>body{font-family:sans-serif;max-width:1000px;margin:2em auto;color:#222}"
             "table{border-collapse:collapse;margin:1em 0}td,th{padding:.25em .6em;border-bottom:1px solid #ddd;"
             "text-align:right}th{background:#f3f3f3}.chart svg{max-width:100%;height:auto}"
-            "footer{color:#777;font-size:.8em}</style></head><body>"
+            "footer{color:#777;font-size:.8em}.assumptions{background:#f6f6f2;border:1px solid #ddd;padding:.2em 1em}"
+            "</style></head><body>"
             f"<h1>{html.escape(t['title'])}</h1>" + "".join(sections)
             + f"<footer>{stamp}</footer></body></html>\n")

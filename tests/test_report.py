@@ -122,3 +122,15 @@ def test_the_german_report_has_no_english_label_and_no_raw_column_name(results: 
     assert not cells & english, sorted(cells & english)
     assert "ohne Vorrang" in cells and "Grüne Welle" in cells and "Stufe 1" in cells
     assert re.search(r"\b\d+,\d\b", text), "German decimals use a comma"
+
+
+def test_the_first_section_answers_in_sentences_and_states_the_assumptions(results: Path) -> None:
+    done = CliRunner().invoke(app, ["report", str(results), "--lang", "de"])
+    assert done.exit_code == 0, done.output
+    page = (results / "report" / "index.html").read_text()
+    findings = re.search(r'<section id="findings">(.*?)</section>', page, re.S)
+    assert findings and page.index('id="findings"') < page.index("<table")  # before any table
+    text = _visible_text(findings.group(1))
+    assert re.search(r"Mit der Strategie „Grüne Welle“ erreichen \d+ % statt \d+ % der Einsätze Stufe 1", text)
+    assert "n = 4 Einsätze" in text and "Kollisionen von Einsatzfahrzeugen" in text
+    assert "Fahrt ohne Vorrang: bei Rot mit 10 km/h" in text and "n zählt Einsätze" in text
