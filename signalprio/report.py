@@ -63,7 +63,8 @@ TEXT = {
         "pt": "Pp.", "seed": "Zufallszahl",
         "findings": "Das Wichtigste in Kürze", "assumptions": "Annahmen und Grenzen",
         "answer": "Mit der Strategie „{b}“ erreichen {rate_b} statt {rate_a} der Einsätze {stage} ({crew} Funktionen "
-        "in {minutes} min, {clock}; Zielwert {target}). Änderung {change} (95 %-KI {low} bis {high}), n = {n} Einsätze.",
+        "in {minutes} min, {clock}; Zielwert {target}). Änderung {change} (95 %-KI {low} bis {high}), "
+        "n = {n} Einsätze.",
         "driving_sentence": "Die Anfahrzeit der Einsatzfahrzeuge sinkt im Median von {a} auf {b}.",
         "safe": "Sicherheit: {collisions} Kollisionen von Einsatzfahrzeugen; bei Rot eingefahren je Fahrt {reds_a} "
         "ohne Vorrang, {reds_b} mit „{b}“; Konflikte (TTC < 1,5 s oder PET < 1 s) je Fahrt {conf_a} bzw. {conf_b}.",
