@@ -507,12 +507,14 @@ def report(
     plan: Annotated[str | None, typer.Option(
         help="Requirement plan (preset or file) the report measures against (default: the experiment's first).")
     ] = None,
+    pdf: Annotated[bool, typer.Option("--pdf", help="Also print report.pdf (needs Chromium on the PATH).")] = False,
     layout: Annotated[str | None, typer.Option(
         help="Station layout the detailed charts show (default: the first).")] = None,
 ) -> None:
-    """Write a self-contained HTML report (charts as PNG and SVG, tables as CSV) from the result tables."""
+    """Write a self-contained HTML report (charts as PNG and SVG, tables as CSV, an Excel workbook) from the result
+    tables; --pdf prints it to PDF as well."""
     try:
-        from signalprio.report import build_report
+        from signalprio.report import build_report, print_pdf
     except ImportError as missing:  # matplotlib comes with the optional extra 'report'
         if (missing.name or "").partition(".")[0] != "matplotlib":
             raise
@@ -521,6 +523,8 @@ def report(
         from signalprio.compliance.plans import load_plan
 
         page = build_report(folder, lang, incident, layout, load_plan(plan) if plan else None)
+        if pdf:
+            console.print(f"PDF written: {print_pdf(page)}")
     except UserError as error:
         raise _fail(error) from None
     console.print(f"report written: {page}")

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import html
 import io
+import shutil
+import subprocess
 from dataclasses import dataclass, replace
 from itertools import pairwise
 from pathlib import Path
@@ -27,6 +29,7 @@ from signalprio.compliance.plans import RequirementPlan
 from signalprio.errors import UserError
 from signalprio.names import BASELINE
 from signalprio.results import evaluate_under, read_summary
+from signalprio.schema import PROVENANCE_COLUMNS as PROVENANCE
 
 matplotlib.rcParams["svg.hashsalt"] = "signalprio"  # stable ids: the same tables give the same SVG
 
@@ -60,7 +63,8 @@ TEXT = {
         "col_change": "Änderung ggü. ohne Vorrang [95 %-KI]",
         "layouts": "Wachenstandorte und Strategien im Vergleich", "stations": "Wachen",
         "col_reference": "Änderung ggü. {reference} [95 %-KI]", "charts_for": "Diagramme unten für die Wachen",
-        "pt": "Pp.", "seed": "Zufallszahl",
+        "pt": "Pp.", "seed": "Zufallszahl", "sheet_headline": "Erreichungsgrad", "sheet_layouts": "Wachen",
+        "sheet_envelope": "Spannweite", "sheet_incidents": "Einsätze", "sheet_breakdown": "Aufschlüsselung",
         "findings": "Das Wichtigste in Kürze", "assumptions": "Annahmen und Grenzen",
         "answer": "Mit der Strategie „{b}“ erreichen {rate_b} statt {rate_a} der Einsätze {stage} ({crew} Funktionen "
         "in {minutes} min, {clock}; Zielwert {target}). Änderung {change} (95 %-KI {low} bis {high}), "
@@ -112,7 +116,8 @@ TEXT = {
         "col_change": "change vs no priority [95 % CI]",
         "layouts": "Station layouts and strategies compared", "stations": "stations",
         "col_reference": "change vs {reference} [95 % CI]", "charts_for": "charts below for the stations",
-        "pt": "pt", "seed": "seed",
+        "pt": "pt", "seed": "seed", "sheet_headline": "achievement rate", "sheet_layouts": "station layouts",
+        "sheet_envelope": "envelope", "sheet_incidents": "incidents", "sheet_breakdown": "breakdown",
         "findings": "Key findings", "assumptions": "Assumptions and limits",
         "answer": "With {b}, {rate_b} instead of {rate_a} of incidents meet {stage} ({crew} Funktionen in {minutes} "
         "min, {clock}; target {target}). Change {change} (95 % CI {low} to {high}), n = {n} incidents.",
@@ -149,17 +154,23 @@ NAMES = {
 COLUMNS = {
     "de": {"strategy": "Strategie", "call_and_dispatch_s": "Notrufabfrage und Alarmierung (s)",
            "turnout_s": "Ausrückzeit (s)", "driving_s": "Anfahrzeit (s)", "value": "Gruppe", "n": "n (Einsätze)",
-           "met": "erreicht (Einsätze)", "rate": "Erreichungsgrad", "rate_low": "untere 95 %-Grenze",
+           "met": "erreicht", "rate": "Erreichungsgrad", "rate_low": "untere 95 %-Grenze",
            "rate_high": "obere 95 %-Grenze", "signal_id": "Lichtsignalanlage", "seconds_saved": "Zeitgewinn (s)",
-           "entry_edge": "Zufahrt", "kind": "Art", "experiment": "Experiment", "experiment_hash": "Experiment-Kennung",
+           "entry_edge": "Zufahrt", "kind": "Art", "seed": "Zufallszahl (Seed)", "incident": "Einsatz",
+           "arrival_s": "Eintreffzeit (s)", "station": "Wache", "band": "Zeitband", "district": "Bezirk",
+           "stage": "Stufe", "by": "aufgeschlüsselt nach", "plan": "Plan", "layout": "Wachen",
+           "experiment": "Experiment", "experiment_hash": "Experiment-Kennung",
            "signalprio_version": "signalprio-Version", "sumo_version": "SUMO-Version"},
     "en": {"strategy": "strategy", "call_and_dispatch_s": "call handling and dispatch (s)", "turnout_s": "turnout (s)",
-           "driving_s": "driving (s)", "value": "group", "n": "n (incidents)", "met": "met (incidents)",
+           "driving_s": "driving (s)", "value": "group", "n": "n (incidents)", "met": "met",
            "rate": "achievement rate", "rate_low": "lower 95 % bound", "rate_high": "upper 95 % bound",
            "signal_id": "signal", "seconds_saved": "seconds saved", "entry_edge": "entry road", "kind": "kind",
-           "experiment": "experiment", "experiment_hash": "experiment hash", "signalprio_version": "signalprio version",
-           "sumo_version": "SUMO version"},
+           "seed": "seed", "incident": "incident", "arrival_s": "arrival (s)", "station": "station",
+           "band": "time band", "district": "district", "stage": "stage", "by": "broken down by", "plan": "plan",
+           "layout": "stations", "experiment": "experiment", "experiment_hash": "experiment hash",
+           "signalprio_version": "signalprio version", "sumo_version": "SUMO version"},
 }
+YES_NO = {"de": ("ja", "nein"), "en": ("yes", "no")}
 STAGE = {"de": "Stufe", "en": "stage"}
 BEHAVIOURS = {"de": {"cautious": "vorsichtig", "typical": "typisch", "assertive": "zügig",
                       "as configured": "wie eingestellt"}}  # English: the names as they are
@@ -198,12 +209,16 @@ class Scope:
             return f"{STAGE[self.lang]} {text.removeprefix('stage ')}"
         return NAMES[self.lang].get(text, text)
 
-    def display(self, table: pd.DataFrame) -> pd.DataFrame:
-        """A table as the page shows it: names for identifiers, readable headers, German decimal commas in German."""
+    def display(self, table: pd.DataFrame, format_numbers: bool = True) -> pd.DataFrame:
+        """A table as the page shows it: names for identifiers, readable headers, German decimal commas in German
+        (a spreadsheet keeps numbers as numbers: `format_numbers=False`)."""
         shown = table.rename(columns=lambda c: COLUMNS[self.lang].get(str(c), self.name(c))).copy()
         shown.columns.name = None  # a pivot's header ('strategy') is not a column
+        yes, no = YES_NO[self.lang]
         for column in shown.columns:
-            if pd.api.types.is_float_dtype(shown[column]):
+            if pd.api.types.is_bool_dtype(shown[column]):
+                shown[column] = shown[column].map({True: yes, False: no})
+            elif pd.api.types.is_float_dtype(shown[column]) and format_numbers:
                 shown[column] = shown[column].map(self.number)
             elif not pd.api.types.is_numeric_dtype(shown[column]):
                 shown[column] = shown[column].map(lambda v: self.name(v) if isinstance(v, str) else v)
@@ -505,6 +520,16 @@ def _recovery(scope: Scope) -> Chart | None:
 
 def _findings(scope: Scope, summary: dict[str, Any]) -> str:
     """The first section: the answer in sentences with its key numbers, then the assumptions behind them."""
+    t = scope.t
+    sentences, assumptions = _findings_text(scope, summary)
+    return (f'<section id="findings"><h2>{html.escape(t["findings"])}</h2>'
+            + "".join(f"<p>{html.escape(sentence)}</p>" for sentence in sentences)
+            + f'<div class="assumptions"><h3>{html.escape(t["assumptions"])}</h3><ul>'
+            + "".join(f"<li>{html.escape(item)}</li>" for item in assumptions) + "</ul></div></section>")
+
+
+def _findings_text(scope: Scope, summary: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """The key findings as sentences, and the assumptions and limits behind them."""
     t, plan, parameters = scope.t, scope.plan, summary.get("parameters", {})
     compliance = scope.frames["compliance"]
     first = compliance[(compliance["plan"] == plan["name"]) & (compliance["stage_index"] == 0)] \
@@ -550,10 +575,7 @@ def _findings(scope: Scope, summary: dict[str, Any]) -> str:
         t["a_plan"].format(plan=plan["name"], clock=CLOCK[scope.lang][plan["clock"]]),
         t["a_stats"],
     ]
-    return (f'<section id="findings"><h2>{html.escape(t["findings"])}</h2>'
-            + "".join(f"<p>{html.escape(sentence)}</p>" for sentence in sentences)
-            + f'<div class="assumptions"><h3>{html.escape(t["assumptions"])}</h3><ul>'
-            + "".join(f"<li>{html.escape(item)}</li>" for item in assumptions) + "</ul></div></section>")
+    return sentences, assumptions
 
 
 def _signed(number: str) -> str:
@@ -605,7 +627,49 @@ def _write(scope: Scope, summary: dict[str, Any], tables: dict[str, pd.DataFrame
         table.to_csv(scope.out / f"{name}.csv", index=False)
     page = scope.out / "index.html"
     page.write_text(_html(scope, summary, tables, charts))
+    _workbook(scope, summary, tables)
     return page
+
+
+def _workbook(scope: Scope, summary: dict[str, Any], tables: dict[str, pd.DataFrame]) -> Path:
+    """report.xlsx for planners who work in spreadsheets: findings and assumptions, the headline, every incident,
+    the breakdowns and the safety figures, labelled as on the page."""
+    t = scope.t
+    sentences, assumptions = _findings_text(scope, summary)
+    incidents = scope.frames["compliance_incidents"]
+    incidents = incidents[incidents["plan"] == scope.plan["name"]] if len(incidents) else incidents
+    columns = ["stage", "strategy", "seed", "incident", "met", "arrival_s", "turnout_s", "driving_s", "station",
+               "band", "district"]
+    sheets = {
+        t["findings"]: pd.DataFrame({t["findings"]: [*sentences, "", t["assumptions"], *assumptions]}),
+        t["sheet_headline"]: tables["headline"],
+        **({t["sheet_layouts"]: tables["layouts"]} if "layouts" in tables else {}),
+        **({t["sheet_envelope"]: tables["envelope"]} if "envelope" in tables else {}),
+        t["sheet_incidents"]: incidents[[c for c in columns if c in incidents.columns]],
+        t["sheet_breakdown"]: scope.frames.get("compliance_breakdown", pd.DataFrame()),
+        t["safety"]: tables["safety"],
+    }
+    path = scope.out / "report.xlsx"
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for name, frame in sheets.items():
+            shown = scope.display(frame.drop(columns=[c for c in PROVENANCE if c in frame.columns]), False)
+            shown.to_excel(writer, sheet_name=name[:31], index=False)  # Excel allows 31 characters
+    return path
+
+
+def print_pdf(page: Path) -> Path:
+    """report.pdf beside the page, printed by headless Chromium: the page as it is, charts as vectors."""
+    browsers = ("chromium", "chromium-browser", "google-chrome")
+    browser = next((found for name in browsers if (found := shutil.which(name))), None)
+    if browser is None:
+        raise UserError("--pdf needs Chromium on the PATH (Debian and Ubuntu: apt install chromium)")
+    pdf = page.with_name("report.pdf")
+    done = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+                           f"--print-to-pdf={pdf}", page.resolve().as_uri()], capture_output=True, text=True,
+                          timeout=300, check=False)
+    if done.returncode != 0 or not pdf.is_file():
+        raise UserError(f"Chromium could not print {page}: {(done.stderr or done.stdout).strip()[-200:]}")
+    return pdf
 
 
 def _rank(strategy: str, strategies: list[str]) -> int:

@@ -134,3 +134,22 @@ def test_the_first_section_answers_in_sentences_and_states_the_assumptions(resul
     assert re.search(r"Mit der Strategie „Grüne Welle“ erreichen \d+ % statt \d+ % der Einsätze Stufe 1", text)
     assert "n = 4 Einsätze" in text and "Kollisionen von Einsatzfahrzeugen" in text
     assert "Fahrt ohne Vorrang: bei Rot mit 10 km/h" in text and "n zählt Einsätze" in text
+
+
+def test_the_report_comes_as_an_excel_workbook_and_as_pdf(results: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    pypdf = pytest.importorskip("pypdf")
+    _chromium()
+    done = CliRunner().invoke(app, ["report", str(results), "--lang", "de", "--pdf"])
+    assert done.exit_code == 0, done.output
+    workbook = openpyxl.load_workbook(results / "report" / "report.xlsx")
+    assert {"Das Wichtigste in Kürze", "Erreichungsgrad", "Einsätze", "Sicherheit der Einsatzfahrt"} <= set(
+        workbook.sheetnames)
+    incidents = workbook["Einsätze"]
+    header = [cell.value for cell in incidents[1]]
+    assert "Eintreffzeit (s)" in header and "Einsatz" in header
+    row = [cell.value for cell in incidents[2]]
+    assert isinstance(row[header.index("Eintreffzeit (s)")], int | float)  # numbers stay numbers in a spreadsheet
+    pdf = pypdf.PdfReader(results / "report" / "report.pdf")
+    first = pdf.pages[0].extract_text()
+    assert "Das Wichtigste in Kürze" in first and "Erreichungsgrad" in first
