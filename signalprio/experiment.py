@@ -231,10 +231,11 @@ class LoadedExperiment:
 
     def input_files(self) -> list[Path]:
         """The files the runs read besides the experiment and scenario TOML: network, demand of every load used,
-        incidents CSV."""
+        the scenario's additional files, incidents CSV."""
         loads = sorted({band.load for band in self.bands().values()})
         demand = [self.scenario.demand_for(load) for load in loads]
-        files = [self.scenario.network_path(), *(path for d in demand if isinstance(d, list) for path in d)]
+        files = [self.scenario.network_path(), *(path for d in demand if isinstance(d, list) for path in d),
+                 *self.scenario.additional_paths()]
         if self.experiment.incidents.csv:
             files.append(self.path.parent / self.experiment.incidents.csv)
         return files

@@ -68,17 +68,38 @@ def _record_signals_additional(network: Network, record: Path) -> str:
 RESCUE_LANE_RESOLUTION_M = 0.8  # sublane width: fine enough for cars to pull to the lane edge
 
 
-def background_args(loaded: LoadedExperiment, seed: int, load: str) -> list[str]:
-    """SUMO options shared by the warm-up and every run of one seed and load: same network, demand and seed."""
+def background_args(loaded: LoadedExperiment, seed: int, load: str, own: tuple[Path, ...] = ()) -> list[str]:
+    """SUMO options shared by the warm-up and every run of one seed and load: same network, demand and seed.
+
+    SUMO takes one list of additional files: the scenario's own, those given with -a in `sumo_args` and signalprio's
+    (`own`) go into it together (a second -a would be an error).
+    """
     exp, scenario = loaded.experiment, loaded.scenario
+    extra, given = _split_additional(exp.simulation.sumo_args)
+    additional = [*(str(path) for path in scenario.additional_paths()), *given, *(str(path) for path in own)]
     return [
         "-n", str(scenario.network_path()),
         "-r", ",".join(str(p) for p in demand_files(scenario, load)),
+        *(["-a", ",".join(additional)] if additional else []),
         "--seed", str(seed), "--no-step-log", "true", "--no-warnings", "true",
         # the rescue lane needs vehicles to move sideways within their lane: SUMO's sublane model
         *(["--lateral-resolution", str(RESCUE_LANE_RESOLUTION_M)] if exp.engine.rescue_lane else []),
-        *exp.simulation.sumo_args,
+        *extra,
     ]
+
+
+def _split_additional(args: list[str]) -> tuple[list[str], list[str]]:
+    """SUMO options without their additional files, and those files (-a, --additional-files, --additional-files=)."""
+    rest, files = [], []
+    items = iter(args)
+    for item in items:
+        if item in ("-a", "--additional-files"):
+            files += next(items, "").split(",")
+        elif item.startswith("--additional-files="):
+            files += item.split("=", 1)[1].split(",")
+        else:
+            rest.append(item)
+    return rest, [f for f in files if f]
 
 
 def save_warm_states(loaded: LoadedExperiment, seed: int, load: str, alarms: list[float]) -> dict[float, bytes]:
@@ -149,8 +170,8 @@ def execute_run(spec: RunSpec) -> RunResult:
             start = ["--load-state", str(folder / "state.xml.gz")]
         collisions, statistics = folder / "collisions.xml", folder / "statistics.xml"
         args = [
-            *background_args(spec.experiment, spec.seed, incident.load), *start, "--end", f"{end:g}",
-            "-a", f"{folder / 'fire.add.xml'},{folder / 'record.add.xml'}",
+            *background_args(spec.experiment, spec.seed, incident.load,
+                             (folder / "fire.add.xml", folder / "record.add.xml")), *start, "--end", f"{end:g}",
             "--tripinfo-output", str(tripinfo), "--tripinfo-output.write-unfinished", "true",
             # every collision, in junctions too, is recorded and none removes a vehicle silently
             "--collision.check-junctions", "true", "--collision.action", "warn",

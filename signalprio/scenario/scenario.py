@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from xml.etree import ElementTree
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -65,6 +66,8 @@ class Scenario(BaseModel):
                                             description="district name -> edges, for sampling and breakdowns")
     station_layouts: dict[str, list[str]] = Field(
         default_factory=dict, description="layout name -> names of the stations it has (e.g. today, a planned future)")
+    additional: list[str] = Field(default_factory=list, description="SUMO additional files the network needs "
+                                                                    "(signal programs, detectors, vehicle types)")
     folder: Path = Path(".")
 
     @model_validator(mode="after")
@@ -98,6 +101,9 @@ class Scenario(BaseModel):
             return sumo_home() / self.network.removeprefix(SUMO_HOME_PREFIX)
         return self.folder / self.network
 
+    def additional_paths(self) -> list[Path]:
+        return [self.folder / name for name in self.additional]
+
     def demand_for(self, load: str) -> list[Path] | RandomTrips:
         """Route files of a traffic load, or the generated trips that stand for them."""
         if load not in self.demand:
@@ -112,7 +118,12 @@ def load_scenario(folder: Path) -> Scenario:
     scenario = load_toml(path, Scenario)
     scenario = scenario.model_copy(update={"folder": folder})
     files = [folder / f for demand in scenario.demand.values() if isinstance(demand, list) for f in demand]
-    for file in [scenario.network_path(), *files]:
+    for file in [scenario.network_path(), *files, *scenario.additional_paths()]:
         if not file.is_file():
             raise UserError(f"{path}: file named there does not exist: {file}")
+    for file in scenario.additional_paths():
+        try:
+            ElementTree.parse(file)
+        except ElementTree.ParseError as error:
+            raise UserError(f"{path}: field 'additional': {file.name} is not an XML file ({error})") from None
     return scenario
