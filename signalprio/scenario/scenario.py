@@ -122,8 +122,17 @@ def load_scenario(folder: Path) -> Scenario:
         if not file.is_file():
             raise UserError(f"{path}: file named there does not exist: {file}")
     for file in scenario.additional_paths():
-        try:
-            ElementTree.parse(file)
-        except ElementTree.ParseError as error:
-            raise UserError(f"{path}: field 'additional': {file.name} is not an XML file ({error})") from None
+        check_additional(file, f"{path}: field 'additional'")
     return scenario
+
+
+def check_additional(file: Path, where: str) -> None:
+    """An additional file must be XML, and may not bring signal programs: the controller and the conflict monitor
+    read the programs from the network file, and would not know one SUMO runs instead."""
+    try:
+        root = ElementTree.parse(file).getroot()
+    except ElementTree.ParseError as error:
+        raise UserError(f"{where}: {file.name} is not an XML file ({error})") from None
+    if root.find(".//tlLogic") is not None:
+        raise UserError(f"{where}: {file.name} holds signal programs (tlLogic); put them into the network "
+                        "(netconvert --tllogic-files) so that signalprio knows them")
