@@ -94,7 +94,7 @@ def test_default_experiment_runs_end_to_end_on_a_short_horizon(tmp_path: Path) -
     path.write_text(_to_toml(data))
     done = signalprio("run", str(path), "--results", str(tmp_path / "results"), "--jobs", "2")
     assert done.returncode == 0, done.stderr
-    assert "green-wave" in done.stdout and "Erreichungsgrad" in done.stdout and "stage 1 met" in done.stdout
+    assert "green-wave" in done.stdout and "Erreichungsgrad" in done.stdout and "stage 1: 10 F in 8 min" in done.stdout
     folder = tmp_path / "results" / data["name"]
     runs = pd.read_parquet(folder / "runs.parquet")
     assert set(runs["strategy"]) == {"none", "green-wave"} and runs["arrived"].all()
