@@ -45,8 +45,9 @@ def test_an_additional_file_that_is_not_xml_is_named(tmp_path: Path) -> None:
 
 
 def test_signal_programs_in_an_additional_file_are_refused(tmp_path: Path) -> None:
-    scenario = _scenario(tmp_path, '<additional>\n    <tlLogic id="J1" type="static" programID="mine" offset="0">\n'
-                                   '        <phase duration="30" state="GGGGGGGGGGGGGG"/>\n    </tlLogic>\n</additional>\n')
+    program = ('<additional>\n    <tlLogic id="J1" type="static" programID="mine" offset="0">\n'
+               '        <phase duration="30" state="GGGGGGGGGGGGGG"/>\n    </tlLogic>\n</additional>\n')
+    scenario = _scenario(tmp_path, program)
     experiment = write_experiment(tmp_path, scenario, BODY.format(extra=tmp_path / "unused.xml"))
     assert_one_line_error(signalprio("run", str(experiment), "--results", str(tmp_path / "r")),
                           "field 'additional'", "own.add.xml", "signal programs")

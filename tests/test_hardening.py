@@ -39,8 +39,10 @@ def test_an_interrupted_run_says_what_is_saved_and_the_rerun_resumes_without_a_n
         tmp_path: Path, stop: signal.Signals, status: int, words: str) -> None:
     experiment, results = small_experiment(tmp_path), tmp_path / "results"
     runs = results / "small" / "runs.d"
+    # a shell that starts the tests in the background (nohup, &) ignores SIGINT for them: a terminal's Ctrl-C does not
     process = subprocess.Popen([sys.executable, "-m", "signalprio", "run", str(experiment), "--results", str(results),
-                                "-j", "1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                "-j", "1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 300
     while len(saved_runs(runs)) < 2 and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.1)
