@@ -120,6 +120,7 @@ def save(results: Results, folder: Path) -> None:
         "plans": [p.model_dump() for p in loaded.plans],
         "compliance": json.loads(compliance.to_json(orient="records")),
         "runs": results.planned, "failed": [{"run": key, "message": message} for key, message in results.failed],
+        "network": str(loaded.scenario.network_path().resolve()),
     })
 
 

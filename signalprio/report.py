@@ -12,7 +12,7 @@ import html
 import io
 import shutil
 import subprocess
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ from signalprio.errors import UserError
 from signalprio.names import BASELINE
 from signalprio.results import evaluate_under, read_summary
 from signalprio.schema import PROVENANCE_COLUMNS as PROVENANCE
+from signalprio.sumo.loader import street_names
 
 matplotlib.rcParams["svg.hashsalt"] = "signalprio"  # stable ids: the same tables give the same SVG
 
@@ -197,6 +198,7 @@ class Scope:
     lang: str
     context: str  # plan, clock and load (and layout): every chart's title names them
     out: Path
+    labels: dict[str, str] = field(default_factory=dict)  # street names of edges and signals, where there are any
 
     @property
     def t(self) -> dict[str, str]:
@@ -207,6 +209,8 @@ class Scope:
         text = str(value)
         if text.startswith("stage "):
             return f"{STAGE[self.lang]} {text.removeprefix('stage ')}"
+        if text in self.labels:
+            return f"{self.labels[text]} ({text})"
         return NAMES[self.lang].get(text, text)
 
     def display(self, table: pd.DataFrame, format_numbers: bool = True) -> pd.DataFrame:
@@ -290,7 +294,8 @@ def _scope(frames: dict[str, pd.DataFrame], summary: dict[str, Any], chosen: str
     named = [s["name"] for s in summary.get("parameters", {}).get("strategies", [])]
     present = set(frames["runs"]["strategy"])
     strategies = [s for s in [BASELINE, *named] if s in present] or sorted(present)
-    return Scope(frames, plan, list(dict.fromkeys(strategies)), lang, context, out)
+    return Scope(frames, plan, list(dict.fromkeys(strategies)), lang, context, out,
+                 street_names(Path(summary["network"])) if summary.get("network") else {})
 
 
 def _save(fig: Figure, folder: Path, key: str) -> str:
@@ -438,7 +443,8 @@ def _saved(scope: Scope) -> Chart | None:
         ax.bar(np.arange(len(order)) + k * width, saved.to_numpy(), width, label=scope.name(strategy))
         rows += [{"strategy": strategy, "signal_id": sid, "seconds_saved": round(float(v), 1)}
                  for sid, v in saved.items()]
-    ax.set_xticks(np.arange(len(order)) + width * (len(others) - 1) / 2, list(order), rotation=45)
+    ax.set_xticks(np.arange(len(order)) + width * (len(others) - 1) / 2, [scope.name(s) for s in order], rotation=45,
+                  ha="right")
     ax.set(ylabel=t["seconds_saved"])
     ax.set_title(f"{t['saved']}\n{scope.context}, n = {signals['incident'].nunique()}", fontsize=10)
     ax.legend()
@@ -478,7 +484,7 @@ def _time_space(scope: Scope, incident: str | None) -> Chart:
                     char = state[int(signal.link_index)]
                     ax.plot([max(start, 0), stop], [signal.position_m] * 2, color=COLOURS.get(char, "#9e9e9e"), lw=4,
                             solid_capstyle="butt")
-            ax.annotate(signal.signal_id, (end, signal.position_m), fontsize=7, ha="right", va="bottom")
+            ax.annotate(scope.name(signal.signal_id), (end, signal.position_m), fontsize=7, ha="right", va="bottom")
         ax.plot(path["time_s"] - alarm, path["odometer_m"], color="black", lw=1.5)
         ax.set(xlabel=t["time_after_alarm"], xlim=(0, end))
         ax.set_title(f"{scope.name(strategy)}: {incident}, {t['seed']} {seed} (n = 1)", fontsize=10)
@@ -497,7 +503,7 @@ def _cost(scope: Scope) -> Chart | None:
     change = (per.unstack(0).sub(per.unstack(0)[BASELINE], axis=0)).drop(columns=[BASELINE])
     top = change.abs().max(axis=1).sort_values(ascending=False).index[:12]
     fig, ax = plt.subplots(figsize=(8, 4))
-    change.loc[top].rename(columns=scope.name).plot.barh(ax=ax)
+    change.loc[top].rename(index=scope.name, columns=scope.name).plot.barh(ax=ax)
     ax.set(xlabel=t["delay_change"], ylabel="")
     ax.set_title(f"{t['cost']}\n{scope.context}, n = {runs['incident'].nunique()}", fontsize=10)
     return _chart(scope, "cost", fig, change.round(1).reset_index())
@@ -512,7 +518,7 @@ def _recovery(scope: Scope) -> Chart | None:
         return None
     recovery = resumed.groupby(["strategy", "signal_id"])["detail"].median().unstack(0)
     fig, ax = plt.subplots(figsize=(8, 3.5))
-    recovery.rename(columns=scope.name).plot.bar(ax=ax, rot=45)
+    recovery.rename(index=scope.name, columns=scope.name).plot.bar(ax=ax, rot=45)
     ax.set(ylabel=t["recovery_s"], xlabel="")
     ax.set_title(f"{t['recovery']}\n{scope.context}, n = {len(resumed)}", fontsize=10)
     return _chart(scope, "recovery", fig, recovery.round(1).reset_index())

@@ -216,6 +216,7 @@ class Summary(BaseModel):
     runs: int
     failed: list[dict[str, Any]]
     strategies: list[dict[str, Any]]
+    network: str = ""  # the network file the runs used: the report reads street names from it
 
 
 def write_summary(folder: Path, summary: pd.DataFrame, stamp: dict[str, str], extra: dict[str, Any]) -> None:

@@ -153,3 +153,16 @@ def test_the_report_comes_as_an_excel_workbook_and_as_pdf(results: Path) -> None
     pdf = pypdf.PdfReader(results / "report" / "report.pdf")
     first = pdf.pages[0].extract_text()
     assert "Das Wichtigste in Kürze" in first and "Erreichungsgrad" in first
+
+
+def test_street_names_label_edges_and_signals_where_the_network_names_its_streets() -> None:
+    from signalprio.report import Scope
+    from signalprio.sumo.loader import street_names
+
+    labels = street_names(REPO / "networks" / "mannheim-city" / "mannheim-city.net.xml.gz")
+    signals = {key: value for key, value in labels.items() if " / " in value}
+    assert len(labels) > 100 and signals  # named edges, and signals labelled by their crossing streets
+    key, name = next(iter(signals.items()))
+    scope = Scope({}, {}, [], "de", "", Path("."), labels)
+    assert scope.name(key) == f"{name} ({key})" and scope.name("none") == "ohne Vorrang"
+    assert street_names(REPO / "networks" / "regression" / "arterial.net.xml") == {}  # no names: ids show

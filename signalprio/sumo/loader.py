@@ -75,3 +75,22 @@ def load_network(path: Path) -> Network:
     return Network(path, signals, lane_speeds, {e.getID(): e.getLength() for e in edges},
                    {e.getID(): e.getLaneNumber() for e in edges}, {e.getID(): e.getSpeed() for e in edges},
                    {e.getID(): frozenset(out.getID() for out in e.getOutgoing()) for e in edges})
+
+
+def street_names(path: Path) -> dict[str, str]:
+    """Readable labels for a network's edges and signals, where it names its streets (OpenStreetMap networks do):
+    an edge's street name, and a signal's crossing streets ('Kaiserring / Tattersallstraße'). Unnamed ones are
+    left out, so their ids show."""
+    if not path.is_file():
+        return {}
+    net = sumolib.net.readNet(str(path), withPrograms=True, withInternal=False)
+    labels = {edge.getID(): edge.getName() for edge in net.getEdges() if edge.getName()}
+    for tls in net.getTrafficLights():
+        streets: list[str] = []
+        for from_lane, _, _ in tls.getConnections():
+            name = from_lane.getEdge().getName()
+            if name and name not in streets:
+                streets.append(name)
+        if streets:
+            labels[tls.getID()] = " / ".join(streets[:2])
+    return labels
