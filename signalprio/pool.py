@@ -120,7 +120,21 @@ class WorkerPool:
         return _Worker(self._context, Path(self._folder.name) / f"worker-{self._started}.log")
 
     def _dispatch(self) -> None:
-        """Hand tasks to idle workers; deliver results; replace a worker that died with the task it ran."""
+        """Hand tasks to idle workers; deliver results; replace a worker that died with the task it ran. Should the
+        loop itself fail, every waiting task fails with the reason: nobody waits for a result that cannot come."""
+        try:
+            self._loop()
+        except BaseException as error:
+            with self._lock:
+                self._closed = True
+                waiting = [future for future, _, _ in self._tasks]
+                waiting += [w.future for w in self._workers if w.future is not None]
+                self._tasks.clear()
+            for future in waiting:
+                if not future.done():
+                    future.set_exception(RuntimeError(f"the worker pool failed: {type(error).__name__}: {error}"))
+
+    def _loop(self) -> None:
         while True:
             with self._lock:
                 if self._closed:
@@ -144,7 +158,13 @@ class WorkerPool:
                 idle = self._new_worker()
                 self._workers.append(idle)
             idle.future = future
-            idle.connection.send((fn, arg))
+            try:
+                idle.connection.send((fn, arg))
+            except OSError:  # the worker died while idle (killed from outside): this task fails with its cause
+                idle.process.join()
+                future.set_exception(idle.death())
+                self._workers.remove(idle)
+                idle.connection.close()
 
     def _collect(self, worker: _Worker) -> None:
         future = worker.future

@@ -42,3 +42,21 @@ def test_one_worker_survives_a_crash_too() -> None:
         assert after.result(timeout=60) == 25
     finally:
         pool.close()
+
+
+def test_a_worker_killed_while_idle_fails_only_the_task_it_was_given() -> None:
+    pool = WorkerPool(1)
+    try:
+        assert pool.submit(_square_or_crash, 2).result(timeout=60) == 4
+        worker = pool._workers[0]
+        worker.process.kill()  # from outside, between two tasks
+        worker.process.join()
+        outcomes = []
+        for x in (5, 6):
+            try:
+                outcomes.append(pool.submit(_square_or_crash, x).result(timeout=60))
+            except WorkerDied:
+                outcomes.append(None)
+        assert outcomes[-1] == 36  # a fresh worker runs the next task
+    finally:
+        pool.close()
