@@ -64,7 +64,8 @@ TEXT = {
         "col_change": "Änderung ggü. ohne Vorrang [95 %-KI]",
         "layouts": "Wachenstandorte und Strategien im Vergleich", "stations": "Wachen",
         "col_reference": "Änderung ggü. {reference} [95 %-KI]", "charts_for": "Diagramme unten für die Wachen",
-        "pt": "Pp.", "seed": "Zufallszahl", "sheet_headline": "Erreichungsgrad", "sheet_layouts": "Wachen",
+        "pt": "Pp.", "seed": "Zufallszahl", "n_incidents": "n = {n} Einsätze", "n_returns": "n = {n} Rückkehrvorgänge",
+        "sheet_headline": "Erreichungsgrad", "sheet_layouts": "Wachen",
         "sheet_envelope": "Spannweite", "sheet_incidents": "Einsätze", "sheet_breakdown": "Aufschlüsselung",
         "findings": "Das Wichtigste in Kürze", "assumptions": "Annahmen und Grenzen",
         "answer": "Mit der Strategie „{b}“ erreichen {rate_b} statt {rate_a} der Einsätze {stage} ({crew} Funktionen "
@@ -117,7 +118,8 @@ TEXT = {
         "col_change": "change vs no priority [95 % CI]",
         "layouts": "Station layouts and strategies compared", "stations": "stations",
         "col_reference": "change vs {reference} [95 % CI]", "charts_for": "charts below for the stations",
-        "pt": "pt", "seed": "seed", "sheet_headline": "achievement rate", "sheet_layouts": "station layouts",
+        "pt": "pt", "seed": "seed", "n_incidents": "n = {n} incidents", "n_returns": "n = {n} returns to the plan",
+        "sheet_headline": "achievement rate", "sheet_layouts": "station layouts",
         "sheet_envelope": "envelope", "sheet_incidents": "incidents", "sheet_breakdown": "breakdown",
         "findings": "Key findings", "assumptions": "Assumptions and limits",
         "answer": "With {b}, {rate_b} instead of {rate_a} of incidents meet {stage} ({crew} Funktionen in {minutes} "
@@ -362,7 +364,7 @@ def _cumulative(outcomes: pd.DataFrame, layouts: list[str], scope: Scope) -> Cha
         times = np.sort(frame["arrival_s"].dropna().to_numpy() / 60)
         share = np.arange(1, len(times) + 1) / len(frame)
         name = f"{arm_layout} / {scope.name(strategy)}" if len(layouts) > 1 else scope.name(strategy)
-        ax.step(times, share, where="post", label=f"{name} (n = {frame['incident'].nunique()})")
+        ax.step(times, share, where="post", label=f"{name} ({t['n_incidents'].format(n=frame['incident'].nunique())})")
     ax.axvline(stage["time_limit_s"] / 60, color="black", linestyle="--", label=t["limit"])
     ax.axhline(stage["target_rate"], color="grey", linestyle=":", label=t["target"])
     ax.set(xlabel=t["time_min"], ylabel=t["share"], ylim=(0, 1.02))
@@ -390,7 +392,8 @@ def _components(scope: Scope) -> Chart | None:
     outcomes = scope.frames["compliance_incidents"]
     outcomes = outcomes[outcomes["plan"] == plan["name"]] if len(outcomes) else outcomes
     first = outcomes[outcomes["stage_index"] == 0] if len(outcomes) else outcomes
-    ax.set_title(f"{t['components']}\n{scope.context}, n = {len(first) // max(len(scope.strategies), 1)}", fontsize=10)
+    incidents = first["incident"].nunique() if len(first) else 0
+    ax.set_title(f"{t['components']}\n{scope.context}, {t['n_incidents'].format(n=incidents)}", fontsize=10)
     ax.legend(loc="lower right")
     return _chart(scope, "components", fig,
                   components[["strategy", "call_and_dispatch_s", "turnout_s", "driving_s"]].round(1))
@@ -446,7 +449,8 @@ def _saved(scope: Scope) -> Chart | None:
     ax.set_xticks(np.arange(len(order)) + width * (len(others) - 1) / 2, [scope.name(s) for s in order], rotation=45,
                   ha="right")
     ax.set(ylabel=t["seconds_saved"])
-    ax.set_title(f"{t['saved']}\n{scope.context}, n = {signals['incident'].nunique()}", fontsize=10)
+    ax.set_title(f"{t['saved']}\n{scope.context}, {t['n_incidents'].format(n=signals['incident'].nunique())}",
+                 fontsize=10)
     ax.legend()
     return _chart(scope, "saved", fig, pd.DataFrame(rows))
 
@@ -505,7 +509,7 @@ def _cost(scope: Scope) -> Chart | None:
     fig, ax = plt.subplots(figsize=(8, 4))
     change.loc[top].rename(index=scope.name, columns=scope.name).plot.barh(ax=ax)
     ax.set(xlabel=t["delay_change"], ylabel="")
-    ax.set_title(f"{t['cost']}\n{scope.context}, n = {runs['incident'].nunique()}", fontsize=10)
+    ax.set_title(f"{t['cost']}\n{scope.context}, {t['n_incidents'].format(n=runs['incident'].nunique())}", fontsize=10)
     return _chart(scope, "cost", fig, change.round(1).reset_index())
 
 
@@ -520,7 +524,7 @@ def _recovery(scope: Scope) -> Chart | None:
     fig, ax = plt.subplots(figsize=(8, 3.5))
     recovery.rename(index=scope.name, columns=scope.name).plot.bar(ax=ax, rot=45)
     ax.set(ylabel=t["recovery_s"], xlabel="")
-    ax.set_title(f"{t['recovery']}\n{scope.context}, n = {len(resumed)}", fontsize=10)
+    ax.set_title(f"{t['recovery']}\n{scope.context}, {t['n_returns'].format(n=len(resumed))}", fontsize=10)
     return _chart(scope, "recovery", fig, recovery.round(1).reset_index())
 
 
