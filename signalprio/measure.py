@@ -71,7 +71,7 @@ class EngineRecorder:
         self.trajectory.append((time, view.odometer_m, view.speed))
 
     def trip(self) -> dict[str, object]:
-        arrived = self.arrived_s
+        arrived, reds = self.arrived_s, self._reds()
         return {
             "alarm_s": self.alarm_s,
             "departed_s": self.departed_s,
@@ -84,8 +84,8 @@ class EngineRecorder:
             "signals_passed": len(self.passed_at),
             "time_lost_at_signals_s": sum(v for k, v in self.loss_at.items() if k != AFTER_LAST_SIGNAL),
             "time_lost_total_s": sum(self.loss_at.values()),
-            "reds_entered": len(self._reds()),
-            "red_entry_speed_max_kmh": 3.6 * max(self._reds()) if self._reds() else None,
+            "reds_entered": len(reds),
+            "red_entry_speed_max_kmh": 3.6 * max(reds) if reds else None,
         }
 
     def _reds(self) -> list[float]:

@@ -528,10 +528,10 @@ def _recovery(scope: Scope) -> Chart | None:
     return _chart(scope, "recovery", fig, recovery.round(1).reset_index())
 
 
-def _findings(scope: Scope, summary: dict[str, Any]) -> str:
+def _findings(scope: Scope, findings: tuple[list[str], list[str]]) -> str:
     """The first section: the answer in sentences with its key numbers, then the assumptions behind them."""
     t = scope.t
-    sentences, assumptions = _findings_text(scope, summary)
+    sentences, assumptions = findings
     return (f'<section id="findings"><h2>{html.escape(t["findings"])}</h2>'
             + "".join(f"<p>{html.escape(sentence)}</p>" for sentence in sentences)
             + f'<div class="assumptions"><h3>{html.escape(t["assumptions"])}</h3><ul>'
@@ -636,16 +636,17 @@ def _write(scope: Scope, summary: dict[str, Any], tables: dict[str, pd.DataFrame
     for name, table in {**tables, **{c.key: c.table for c in charts if c.table is not None}}.items():
         table.to_csv(scope.out / f"{name}.csv", index=False)
     page = scope.out / "index.html"
-    page.write_text(_html(scope, summary, tables, charts))
-    _workbook(scope, summary, tables)
+    findings = _findings_text(scope, summary)  # the page and the workbook open with the same sentences
+    page.write_text(_html(scope, summary, tables, charts, findings))
+    _workbook(scope, findings, tables)
     return page
 
 
-def _workbook(scope: Scope, summary: dict[str, Any], tables: dict[str, pd.DataFrame]) -> Path:
+def _workbook(scope: Scope, findings: tuple[list[str], list[str]], tables: dict[str, pd.DataFrame]) -> Path:
     """report.xlsx for planners who work in spreadsheets: findings and assumptions, the headline, every incident,
     the breakdowns and the safety figures, labelled as on the page."""
     t = scope.t
-    sentences, assumptions = _findings_text(scope, summary)
+    sentences, assumptions = findings
     incidents = scope.frames["compliance_incidents"]
     incidents = incidents[incidents["plan"] == scope.plan["name"]] if len(incidents) else incidents
     columns = ["stage", "strategy", "seed", "incident", "met", "arrival_s", "turnout_s", "driving_s", "station",
@@ -706,14 +707,15 @@ def _headline_table(headline: pd.DataFrame, t: dict[str, str], change_header: st
     return table
 
 
-def _html(scope: Scope, summary: dict[str, Any], tables: dict[str, pd.DataFrame], charts: list[Chart]) -> str:
+def _html(scope: Scope, summary: dict[str, Any], tables: dict[str, pd.DataFrame], charts: list[Chart],
+          findings: tuple[list[str], list[str]]) -> str:
     """One page with every chart inline (SVG) and nothing to fetch, so it can be mailed or archived as it is."""
     t = scope.t
     provenance = summary.get("provenance", {})
     def table(frame: pd.DataFrame) -> str:
         return str(scope.display(frame).to_html(index=False, escape=True, border=0))
 
-    sections = [_findings(scope, summary),
+    sections = [_findings(scope, findings),
                 f"<h2>{html.escape(t['headline'])}</h2><p>{html.escape(scope.context)}</p>" + table(tables["headline"])]
     if "layouts" in tables:
         sections.append(f'<section id="layouts"><h2>{html.escape(t["layouts"])}</h2>'
