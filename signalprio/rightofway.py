@@ -84,8 +84,9 @@ class _Crossing:
 class RightOfWay:
     """Keeps, per engine, the crossing in progress and the vehicles held for it."""
 
-    def __init__(self, red_speed: float) -> None:
+    def __init__(self, red_speed: float, step_s: float) -> None:
         self.red_speed = red_speed
+        self.step_s = step_s
         self._crossings: dict[str, _Crossing] = {}
         self.held_total = 0  # vehicles stopped for an engine, over the run
 
@@ -145,5 +146,8 @@ class RightOfWay:
             speed = math.sqrt(2 * decel * room)
         else:  # reach the line at the red-crossing speed
             speed = math.sqrt(self.red_speed**2 + 2 * decel * room)
+        # never asks for more than the engine's normal deceleration; SUMO still brakes harder for a vehicle ahead
+        # (the session's speed mode), which a limit bounded by SUMO itself prevented: DLK rear-ends on turn pockets
+        speed = max(speed, engine.speed - engine.decel * self.step_s)
         commands.append(SpeedLimit(engine.id, min(speed, engine.free_speed)))
         return commands

@@ -183,7 +183,7 @@ def execute_run(spec: RunSpec) -> RunResult:
             slots = _dispatch(session, dispatches, fleet, incident.alarm_s)
             controller = make_controller(exp.strategy(spec.strategy).parameters(exp.preemption), network, rules)
             recorders = {slot.id: EngineRecorder(slot.id, incident.alarm_s) for slot in slots}
-            right_of_way = RightOfWay(exp.engine.red_crossing_kmh / 3.6)
+            right_of_way = RightOfWay(exp.engine.red_crossing_kmh / 3.6, exp.simulation.step_s)
             while session.time < end - 1e-9:
                 if controller.idle and not session.active_engines():
                     # nothing to observe or control: jump to the next departure (or the end) in one call

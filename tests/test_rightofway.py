@@ -19,11 +19,11 @@ B = 3.5 * PLANNING_DECEL_SHARE  # the engine's planning deceleration
 
 
 def _engine(distance: float, foes: tuple[Foe, ...] = (), inside: bool = False) -> EngineAtRed:
-    return EngineAtRed("e", "J1", 1, distance, 10.0, 3.5, 16.7, foes, inside)
+    return EngineAtRed("e", "J1", 1, distance, 5.0, 3.5, 16.7, foes, inside)
 
 
 def test_cross_traffic_that_can_stop_is_held_and_the_engine_reaches_the_line_at_the_red_speed() -> None:
-    model = RightOfWay(RED)
+    model = RightOfWay(RED, 1.0)
     far = Foe("car", 60.0, 13.9, 4.5, "side")  # needs 21.5 m to stop: it can
     commands = model.decide([_engine(30.0, (far,))], {})
     assert SpeedLimit("car", 0.0) in commands
@@ -33,7 +33,7 @@ def test_cross_traffic_that_can_stop_is_held_and_the_engine_reaches_the_line_at_
 
 
 def test_engine_stops_before_the_line_until_a_committed_vehicle_has_left_the_junction() -> None:
-    model = RightOfWay(RED)
+    model = RightOfWay(RED, 1.0)
     close = Foe("car", 8.0, 13.9, 4.5, "side")  # too close to stop: it goes on
     limit = next(c for c in model.decide([_engine(20.0, (close,))], {"car": "side"}) if c.vehicle == "e")
     assert isinstance(limit, SpeedLimit) and limit.speed == pytest.approx(math.sqrt(2 * B * 19.0))
@@ -43,14 +43,22 @@ def test_engine_stops_before_the_line_until_a_committed_vehicle_has_left_the_jun
     assert isinstance(gone, SpeedLimit) and gone.speed == pytest.approx(math.sqrt(RED**2 + 2 * B * 4.0))
 
 
+def test_a_limit_never_asks_for_more_than_the_engines_normal_deceleration() -> None:
+    """A red seen late: the engine brakes at its deceleration, not to a standstill in one step (SUMO alone may brake
+    harder, for a vehicle ahead)."""
+    late = EngineAtRed("e", "J1", 1, 3.0, 13.9, 3.5, 16.7, (Foe("car", 8.0, 13.9, 4.5, "side"),))
+    limit = next(c for c in RightOfWay(RED, 0.5).decide([late], {"car": "side"}) if c.vehicle == "e")
+    assert limit == SpeedLimit("e", pytest.approx(13.9 - 3.5 * 0.5))
+
+
 def test_a_vehicle_inside_the_junction_is_never_held() -> None:
-    model = RightOfWay(RED)
+    model = RightOfWay(RED, 1.0)
     commands = model.decide([_engine(30.0, (Foe("car", 0.0, 0.0, 0.01, "side", inside=True),))], {"car": ":J1_2_0"})
     assert SpeedLimit("car", 0.0) not in commands
 
 
 def test_engine_crosses_at_the_red_speed_and_releases_everyone_once_it_has_left() -> None:
-    model = RightOfWay(RED)
+    model = RightOfWay(RED, 1.0)
     model.decide([_engine(40.0, (Foe("car", 60.0, 13.9, 4.5, "side"),))], {})
     assert model.decide([_engine(0.0, (), inside=True)], {}) == [SpeedLimit("e", RED)]
     assert model.decide([], {}) == [Release("car"), Release("e")]
@@ -60,7 +68,7 @@ def test_engine_crosses_at_the_red_speed_and_releases_everyone_once_it_has_left(
 def test_a_vehicle_held_for_two_engines_of_a_unit_stays_held_until_the_last_has_crossed() -> None:
     """The HLF has crossed and leaves the list; the DLK behind it still faces the red: the car stays stopped (the
     first release of this kind let a car into the DLK on the default corridor, cautious behaviour)."""
-    model = RightOfWay(RED)
+    model = RightOfWay(RED, 1.0)
     car = Foe("car", 20.0, 0.0, 4.5, "side")
     hlf = EngineAtRed("hlf", "J1", 1, 5.0, 3.0, 3.5, 16.7, (car,))
     dlk = EngineAtRed("dlk", "J1", 1, 40.0, 9.0, 3.5, 16.7, (car,))

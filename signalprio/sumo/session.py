@@ -50,7 +50,10 @@ _SIGNAL_VARS = (tc.TL_RED_YELLOW_GREEN_STATE, tc.TL_CURRENT_PROGRAM, tc.TL_NEXT_
 # Every command sent to SUMO is logged at DEBUG: worker processes keep the log in a file, so when SUMO crashes
 # the failed run names the last commands (signalprio.pool).
 _log = logging.getLogger(__name__)
-SPEED_MODE_CHECKED = 31  # safe speed, maximum acceleration and deceleration, right of way at junctions
+# safe speed, maximum acceleration, right of way at junctions, braking for red; not SUMO's bound on deceleration:
+# under a speed limit it kept the engine from braking harder than its normal deceleration even when the vehicle
+# ahead did (DLK rear-ends on turn pockets). signalprio.rightofway bounds its own limits by that deceleration.
+SPEED_MODE_CHECKED = 27
 _SIM_VARS = (tc.VAR_DEPARTED_VEHICLES_IDS, tc.VAR_ARRIVED_VEHICLES_IDS, tc.VAR_TELEPORT_STARTING_VEHICLES_IDS)
 
 
