@@ -489,6 +489,54 @@ def network_corridors(
     _print_corridors(detect_corridors(network))
 
 
+@network_app.command("intergreens")
+def network_intergreens(
+    network: Annotated[Path, typer.Argument(help="A SUMO network file (.net.xml).")],
+    signal_id: Annotated[str | None, typer.Option("--signal", help="One signal: its whole matrix.")] = None,
+    csv: Annotated[Path | None, typer.Option(help="Write the whole matrix to this CSV file.")] = None,
+    force: Annotated[bool, typer.Option(help="Replace an existing CSV file.")] = False,
+) -> None:
+    """The intergreen matrix (RiLSA, from the junction geometry) against each program's own intergreens.
+
+    The controller binds every transition to the larger; listed are the pairs where the geometry needs more than
+    the program gives (all pairs of one signal with --signal).
+    """
+    from signalprio.matrix import intergreen_matrix
+
+    try:
+        if not network.is_file():
+            raise UserError(f"{network}: file not found")
+        if csv is not None and csv.exists() and not force:
+            raise UserError(f"{csv}: file exists; name a new one, or add --force to write over it")
+        from signalprio.run import network_of
+
+        if signal_id is not None and signal_id not in network_of(network).signals:
+            raise UserError(f"{network}: option '--signal': no traffic signal '{signal_id}' in the network")
+        matrix = intergreen_matrix(network, signal_id)
+    except UserError as error:
+        raise _fail(error) from None
+    if csv is not None:
+        matrix.to_csv(csv, index=False)
+    shown = matrix if signal_id else matrix[matrix["rilsa_s"] > matrix["program_s"]]
+    table = Table(title=f"intergreens of {signal_id or network.name}: {len(shown)} of {len(matrix)} conflicting "
+                        "pairs shown", title_justify="left", caption=(
+                            "t = transit + (clearing path + length) / clearing speed - entering path / entering "
+                            "speed, rounded up (RiLSA); the controller uses the larger of program and RiLSA."),
+                  caption_justify="left")
+    for header in ("signal", "clearing", "entering", "program", "clearing path", "speed", "length", "transit",
+                   "entering path", "speed", "RiLSA", "binding"):
+        table.add_column(header, justify="left" if header == "signal" else "right")
+    for r in shown.itertuples():
+        geometric = [f"{r.clearing_path_m:.1f} m", f"{r.clearing_speed_mps:.1f} m/s", f"{r.vehicle_length_m:g} m",
+                     f"{r.transit_s:g} s", f"{r.entering_path_m:.1f} m", f"{r.entering_speed_mps:.1f} m/s",
+                     f"{r.rilsa_s:g} s"] if r.rilsa_s == r.rilsa_s else ["-"] * 7
+        table.add_row(escape(str(r.signal_id)), f"{r.clearing_link} {r.clearing_kind}",
+                      f"{r.entering_link} {r.entering_kind}", f"{r.program_s:g} s", *geometric, f"{r.binding_s:g} s")
+    console.print(table)
+    if csv is not None:
+        console.print(f"matrix: {csv}")
+
+
 def _print_corridors(corridors: list[Corridor]) -> None:
     table = Table(title="signalised corridors", title_justify="left")
     for header in ("street", "signals", "length", "first edge", "last edge"):

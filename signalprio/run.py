@@ -47,14 +47,14 @@ def network_of(path: Path) -> Network:
 @functools.lru_cache(maxsize=4)
 def checked_rules(path: Path, min_green_s: float) -> dict[str, MonitorRules]:
     """The conflict monitor's rules for every signal of the network, derived apart from the controller's."""
-    return {sid: monitor_rules(signal.program, signal.foes, min_green_s)
+    return {sid: monitor_rules(signal.program, signal.foes, min_green_s, signal.paths)
             for sid, signal in network_of(path).signals.items()}
 
 
 @functools.lru_cache(maxsize=4)
 def safety_rules(path: Path, min_green_s: float) -> dict[str, SafetyRules]:
     network = network_of(path)
-    return {sid: SafetyRules.derive(s.program, s.foes, min_green_s) for sid, s in network.signals.items()}
+    return {sid: SafetyRules.derive(s.program, s.foes, min_green_s, s.paths) for sid, s in network.signals.items()}
 
 
 def _record_signals_additional(network: Network, record: Path) -> str:

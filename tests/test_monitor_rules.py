@@ -1,7 +1,10 @@
 """The conflict monitor's own rules agree with the controller's on every signal of real and built networks.
 
 Two derivations by separate code from the same facts (signalprio.monitor_rules and signalprio.model.safety), as a
-real controller and its conflict monitor are configured separately: where they disagree, one of them is wrong.
+real controller and its conflict monitor are configured separately: where they disagree, one of them is wrong. The
+controller binds every intergreen to the larger of the program's and the junction's geometric one (RiLSA); the
+monitor accepts the program's own transitions as the plan shows them and binds the others (skipped phases) to the
+same larger value, so it is never stricter than the controller and equal wherever the program has no transition.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from signalprio.installation import sumo_home
+from signalprio.model.intergreen import geometric_intergreens
 from signalprio.model.safety import SafetyRules
 from signalprio.monitor_rules import monitor_rules
 from signalprio.run import network_of
@@ -30,10 +34,16 @@ def test_monitor_and_controller_derive_the_same_rules(name: str) -> None:
     signals = network_of(path).signals
     assert signals
     for signal in signals.values():
-        theirs = SafetyRules.derive(signal.program, signal.foes, 5.0)
-        mine = monitor_rules(signal.program, signal.foes, 5.0)
+        theirs = SafetyRules.derive(signal.program, signal.foes, 5.0, signal.paths)
+        mine = monitor_rules(signal.program, signal.foes, 5.0, signal.paths)
         assert mine.conflicts == theirs.conflicts, signal.id
-        assert mine.intergreen_s == pytest.approx(theirs.intergreen_s), signal.id
+        geometric = {pair: terms.intergreen_s for pair, terms in geometric_intergreens(signal.paths,
+                                                                                        theirs.conflicts).items()}
+        assert mine.geometric_s == geometric, signal.id
+        direct = signal.program.intergreen(theirs.conflicts, {k: path.kind for k, path in signal.paths.items()})
+        for pair, seconds in theirs.intergreen_s.items():
+            assert seconds == pytest.approx(max(direct[pair], geometric.get(pair, 0.0))), (signal.id, pair)
+            assert mine.intergreen_s[pair] <= seconds + 1e-9, (signal.id, pair)
         links = range(signal.program.link_count)
         assert mine.yellow_s == {
             k: theirs.timing[k].yellow_s for k in links if theirs.timing[k].yellow_s}, signal.id

@@ -8,8 +8,9 @@ come from the junction's own foe matrix, not from any controller. Filled by
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from signalprio.model.program import SignalProgram
 
@@ -24,6 +25,16 @@ class SignalLink:
 
 
 @dataclass(frozen=True)
+class LinkPath:
+    """Where a link's road users go through the junction: from the stop line (or kerb) along the internal lanes (or
+    the pedestrian crossing), in network coordinates; the geometry of the intergreen matrix."""
+
+    kind: Literal["vehicle", "pedestrian"]
+    points: tuple[tuple[float, float], ...]
+    speed_mps: float  # speed limit of the approach (vehicles): sets the yellow and the transit time
+
+
+@dataclass(frozen=True)
 class Signal:
     """A signalised junction: its coordinated program, its links and which links conflict."""
 
@@ -31,6 +42,7 @@ class Signal:
     program: SignalProgram
     links: tuple[SignalLink, ...]
     foes: frozenset[tuple[int, int]]  # unordered pairs stored both ways
+    paths: dict[int, LinkPath] = field(default_factory=dict)  # links whose geometry the network gives
 
     def link(self, index: int) -> SignalLink:
         """The link with this index (indices may have gaps: never look links up by position)."""

@@ -152,13 +152,16 @@ class SignalProgram:
             pairs.update((a, b) for a in green for b in green if a != b)
         return frozenset(pairs)
 
-    def intergreen(self, foes: frozenset[tuple[int, int]]) -> dict[tuple[int, int], float]:
+    def intergreen(self, foes: frozenset[tuple[int, int]],
+                   kinds: dict[int, str] | None = None) -> dict[tuple[int, int], float]:
         """Minimum intergreen (end of green of i to start of green of j) for every conflicting pair.
 
-        Pair-specific where the program has the transition i -> j; for pairs it never
-        switches between directly, the longest clearance the program ever gives link i.
+        Pair-specific where the program has the transition i -> j; for pairs it never switches between
+        directly, the longest clearance the program ever gives link i towards links of j's kind
+        (`kinds`: 'vehicle' or 'pedestrian', vehicle where not given), failing that the longest any link
+        of i's kind gets towards j's kind: pedestrians clearing a crossing need far longer than vehicles.
         """
-        return _intergreen(self, foes)
+        return _intergreen(self, foes, kinds or {})
 
 
 def _runs(program: SignalProgram, link: int) -> list[tuple[str, float]]:
@@ -209,11 +212,12 @@ def _edges(program: SignalProgram) -> tuple[list[tuple[float, int]], list[tuple[
     return ends, starts
 
 
-def _intergreen(program: SignalProgram, foes: frozenset[tuple[int, int]]) -> dict[tuple[int, int], float]:
+def _intergreen(program: SignalProgram, foes: frozenset[tuple[int, int]],
+                kinds: dict[int, str]) -> dict[tuple[int, int], float]:
     ends, starts = _edges(program)
     end_times = sorted({t for t, _ in ends})
     observed: dict[tuple[int, int], float] = {}
-    longest_clearance: dict[int, float] = {}
+    longest_clearance: dict[tuple[int, str], float] = {}  # (clearing link, entering kind)
     for end, i in ends:
         if end >= 2 * sum(p.shortest for p in program.phases):
             continue
@@ -226,9 +230,16 @@ def _intergreen(program: SignalProgram, foes: frozenset[tuple[int, int]]) -> dic
             if t < closing and (i, j) in foes:
                 gap = t - end
                 observed[(i, j)] = min(gap, observed.get((i, j), gap))
-                longest_clearance[i] = max(gap, longest_clearance.get(i, 0.0))
+                key = (i, kinds.get(j, "vehicle"))
+                longest_clearance[key] = max(gap, longest_clearance.get(key, 0.0))
+    by_kinds: dict[tuple[str, str], float] = {}
+    for (i, entering), gap in longest_clearance.items():
+        kind_pair = (kinds.get(i, "vehicle"), entering)
+        by_kinds[kind_pair] = max(gap, by_kinds.get(kind_pair, 0.0))
     fallback_all = max(longest_clearance.values(), default=0.0)
-    return {
-        pair: observed.get(pair, longest_clearance.get(pair[0], fallback_all))
-        for pair in foes
-    }
+
+    def fallback(i: int, j: int) -> float:
+        entering = kinds.get(j, "vehicle")
+        return longest_clearance.get((i, entering), by_kinds.get((kinds.get(i, "vehicle"), entering), fallback_all))
+
+    return {pair: observed[pair] if pair in observed else fallback(*pair) for pair in foes}

@@ -10,7 +10,7 @@ from pathlib import Path
 import sumolib
 
 from signalprio.errors import UserError
-from signalprio.model.network import Network, Signal, SignalLink
+from signalprio.model.network import LinkPath, Network, Signal, SignalLink
 from signalprio.model.program import Phase, SignalProgram
 
 
@@ -52,7 +52,31 @@ def _signal(net: sumolib.net.Net, tls: sumolib.net.TLS, path: Path) -> Signal:
                 for node_b, b in members_j
             ):
                 foes.update({(i, j), (j, i)})
-    return Signal(tls_id, _program(tls, tls_id), links, frozenset(foes))
+    paths = {}
+    for link in links:
+        way = _path(net, net.getLane(link.from_lane), net.getLane(link.to_lane), link.index)
+        if way is not None:
+            paths[link.index] = way
+    return Signal(tls_id, _program(tls, tls_id), links, frozenset(foes), paths)
+
+
+def _path(net: sumolib.net.Net, from_lane: sumolib.net.lane.Lane, to_lane: sumolib.net.lane.Lane,
+          link_index: int) -> LinkPath | None:
+    """A link's way through the junction: a pedestrian crossing's own lane, or a connection's internal lanes (an
+    internal junction chains several). None where the network has no internal lanes."""
+    if to_lane.getEdge().getFunction() == "crossing":
+        return LinkPath("pedestrian", tuple(to_lane.getShape()), 0.0)
+    points: list[tuple[float, float]] = []
+    lane = from_lane
+    while True:
+        via = next((c.getViaLaneID() for c in lane.getOutgoing()
+                    if c.getToLane() is to_lane and c.getViaLaneID()
+                    and (lane is not from_lane or c.getTLLinkIndex() == link_index)), "")
+        if not via:
+            break
+        lane = net.getLane(via)
+        points += [p for p in lane.getShape() if not points or p != points[-1]]
+    return LinkPath("vehicle", tuple(points), from_lane.getSpeed()) if len(points) > 1 else None
 
 
 def load_network(path: Path) -> Network:
@@ -64,17 +88,19 @@ def load_network(path: Path) -> Network:
     if not path.is_file():
         raise UserError(f"network file not found: {path}")
     try:
-        net = sumolib.net.readNet(str(path), withPrograms=True, withInternal=False)
+        # internal lanes: pedestrian crossings are signal links too, and the junction's geometry gives intergreens
+        net = sumolib.net.readNet(str(path), withPrograms=True, withInternal=True)
     except Exception as error:  # sumolib raises parser errors of several kinds
         raise UserError(f"{path}: not a readable SUMO network ({error})") from None
     signals = {tls.getID(): _signal(net, tls, path) for tls in net.getTrafficLights() if tls.getPrograms()}
     if not signals:
         raise UserError(f"{path}: the network has no traffic signals to preempt")
-    lane_speeds = {lane.getID(): lane.getSpeed() for edge in net.getEdges() for lane in edge.getLanes()}
-    edges = net.getEdges()
+    edges = [edge for edge in net.getEdges() if not edge.getFunction()]  # roads, not junction interiors
+    lane_speeds = {lane.getID(): lane.getSpeed() for edge in edges for lane in edge.getLanes()}
     return Network(path, signals, lane_speeds, {e.getID(): e.getLength() for e in edges},
                    {e.getID(): e.getLaneNumber() for e in edges}, {e.getID(): e.getSpeed() for e in edges},
-                   {e.getID(): frozenset(out.getID() for out in e.getOutgoing()) for e in edges})
+                   {e.getID(): frozenset(out.getID() for out in e.getOutgoing() if not out.getFunction())
+                    for e in edges})
 
 
 def street_names(path: Path) -> dict[str, str]:
