@@ -117,3 +117,22 @@ def test_the_intergreens_command_lists_where_geometry_needs_more_and_writes_the_
     again = signalprio("network", "intergreens", str(network), "--csv", str(tmp_path / "m.csv"))
     assert_one_line_error(again, "m.csv", "--force")
     assert_one_line_error(signalprio("network", "intergreens", str(network), "--signal", "nope"), "nope", "--signal")
+
+
+def test_a_preemption_at_a_pedestrian_signal_waits_for_the_pedestrians_and_a_cut_clearance_is_a_violation() -> None:
+    """Berlin-Adlershof 962966189, a mid-block pedestrian signal: from the pedestrians' green ('rrG') to the road's
+    ('GGr') the controller waits the pedestrians' full clearance; the monitor flags a clearance cut by one second.
+    (Before crossings were signal links, neither saw a conflict there: the road turned green at once.)"""
+    signal = network_of(sumo_home() / "tools" / "game" / "DRT" / "osm.net.xml").signals["962966189"]
+    rules = SafetyRules.derive(signal.program, signal.foes, 5.0, signal.paths)
+    monitor = monitor_rules(signal.program, signal.foes, 5.0, signal.paths)
+    clearance = rules.intergreen_s[(2, 0)]
+    assert clearance >= 5.0 and monitor.intergreen_s[(2, 0)] == clearance
+    walking = next(start for start in range(200) if signal.program.phases[signal.program.phase_at(start)[0]].state
+                   == "rrG")
+    clock = SignalClock(signal.program, float(walking), "rrG")
+    transition = build_transition(walking + 10.0, clock, "GGr", rules, 1.0)
+    ended = next(t for t, state in transition.schedule if state[2] != "G")
+    assert transition.reached - ended >= clearance
+    cut = [(0.0, "rrG"), (ended, "rrr"), (ended + clearance - 1.0, "GGr")]
+    assert {v.kind for v in check_signal(monitor, cut)} == {"intergreen"}
