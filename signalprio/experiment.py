@@ -23,7 +23,7 @@ from signalprio.compliance.plans import DEFAULT_PLAN, RequirementPlan, load_plan
 from signalprio.config import load_toml
 from signalprio.control.parameters import TRIGGERS, PreemptionParameters, PreemptionSettings, Recovery, StrategyTrigger
 from signalprio.errors import UserError
-from signalprio.fleet import load_fleet
+from signalprio.fleet import VehicleType, VehicleTypeFields, fleet_with
 from signalprio.installation import sumo_version
 from signalprio.model.network import Network
 from signalprio.names import ALL_STATIONS
@@ -67,15 +67,6 @@ class DispatchSettings(_Strict):
     stages: list[list[str]] = Field(default_factory=lambda: [["ELW", "HLF", "DLK"]], min_length=1)
     departure_gap_s: float = Field(4.0, ge=0, description="between vehicles leaving the same station")
     turnout_sd_s: float = Field(0.0, ge=0, description="spread of the turnout time (normal, cut at zero)")
-
-    @field_validator("stages")
-    @classmethod
-    def _known(cls, value: list[list[str]]) -> list[list[str]]:
-        fleet = load_fleet()
-        for vehicle in (v for stage in value for v in stage):
-            if vehicle not in fleet:
-                raise ValueError(f"unknown vehicle '{vehicle}' (known: {', '.join(fleet)})")
-        return value
 
 
 class EngineSettings(_Strict):
@@ -143,6 +134,8 @@ class Experiment(_Strict):
     engine: EngineSettings = EngineSettings()
     simulation: SimulationSettings = SimulationSettings()
     preemption: PreemptionSettings = PreemptionSettings()
+    vehicle_types: dict[str, VehicleTypeFields] = Field(
+        default_factory=dict, description="changes to the scenario's fire vehicle types, or new ones (every field)")
 
     @field_validator("strategies", mode="before")
     @classmethod
@@ -223,11 +216,20 @@ class LoadedExperiment:
             "experiment": self.experiment.model_dump(mode="json", exclude={"envelope"}),  # it adds runs elsewhere
             "scenario": self.scenario.model_dump(mode="json", exclude={"folder"}),
             "plans": [plan.model_dump(mode="json") for plan in self.plans],
-            "fleet": {name: vehicle.model_dump(mode="json") for name, vehicle in load_fleet().items()},
+            "fleet": {name: vehicle.model_dump(mode="json") for name, vehicle in self.fleet().items()},
             "files": [_file_digest(path) for path in self.input_files()],
             "versions": [__version__, sumo_version()],
         }
         return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:16]
+
+    def fleet(self) -> dict[str, VehicleType]:
+        """The vehicle types: shipped, changed or extended by the scenario, then by the experiment, with the
+        experiment's speed factor where it sets one."""
+        fleet = fleet_with(self.scenario.vehicle_types, self.experiment.vehicle_types)
+        factor = self.experiment.engine.speed_factor
+        if factor is None:
+            return fleet
+        return {name: vehicle.model_copy(update={"speed_factor": factor}) for name, vehicle in fleet.items()}
 
     def input_files(self) -> list[Path]:
         """The files the runs read besides the experiment and scenario TOML: network, demand of every load used,
@@ -381,7 +383,33 @@ def load_experiment(path: Path) -> LoadedExperiment:
             raise UserError(f"{path}: field 'layouts': unknown station layout '{layout}' "
                             f"(scenario has: {', '.join(scenario.station_layouts) or 'none'})")
     _check_horizon(path, experiment, plans)
-    return LoadedExperiment(path, experiment, scenario, plans)
+    loaded = LoadedExperiment(path, experiment, scenario, plans)
+    _check_vehicle_types(loaded)
+    return loaded
+
+
+def _check_vehicle_types(loaded: LoadedExperiment) -> None:
+    """Every type the dispatch order sends or a station keeps must be known (shipped, the scenario's or the
+    experiment's own), and a new type must be complete."""
+    scenario_file = loaded.scenario.folder / "scenario.toml"
+    try:
+        fleet_with(loaded.scenario.vehicle_types)
+    except ValueError as error:
+        raise UserError(f"{scenario_file}: field {error}") from None
+    try:
+        fleet = loaded.fleet()
+    except ValueError as error:
+        raise UserError(f"{loaded.path}: field {error}") from None
+    for stage in loaded.experiment.dispatch.stages:
+        for vehicle in stage:
+            if vehicle not in fleet:
+                raise UserError(f"{loaded.path}: field 'dispatch.stages': unknown vehicle '{vehicle}' "
+                                f"(known: {', '.join(fleet)})")
+    for station in loaded.scenario.stations:
+        for kept in station.vehicles:
+            if kept.type not in fleet:
+                raise UserError(f"{scenario_file}: field 'stations.vehicles.type': station '{station.name}' keeps "
+                                f"an unknown vehicle '{kept.type}' (known: {', '.join(fleet)})")
 
 
 def _check_horizon(path: Path, experiment: Experiment, plans: tuple[RequirementPlan, ...]) -> None:

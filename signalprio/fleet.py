@@ -14,9 +14,11 @@ from __future__ import annotations
 import functools
 import tomllib
 from importlib import resources
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import quoteattr
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic.fields import FieldInfo
 
 # jmDriveAfterRedTime: a red older than this is not crossed at all; a day makes every red crossable.
 _RED_TIME_LIMIT_S = 86400
@@ -75,6 +77,37 @@ class VehicleType(BaseModel):
             return f"    <vType {body}/>"
         params = "".join(f"\n        <param key={quoteattr(k)} value={quoteattr(v)}/>" for k, v in devices.items())
         return f"    <vType {body}>{params}\n    </vType>"
+
+
+# A scenario's or experiment's [vehicle_types.X] table: any field of VehicleType (same checks), to change a shipped
+# type or, with every field, to add one (a TLF, a city's own HLF). Made from VehicleType, so the two never drift.
+if TYPE_CHECKING:
+    class VehicleTypeFields(BaseModel):
+        pass
+else:
+    VehicleTypeFields = create_model(
+        "VehicleTypeFields", __config__=ConfigDict(extra="forbid", frozen=True),
+        **{name: (info.annotation | None, FieldInfo.merge_field_infos(info, default=None))
+           for name, info in VehicleType.model_fields.items() if name != "id"})
+
+
+def fleet_with(*layers: dict[str, VehicleTypeFields]) -> dict[str, VehicleType]:
+    """The shipped types changed or extended by each layer in turn (the scenario's, then the experiment's).
+
+    Raises ValueError naming the type when a new one lacks fields."""
+    fleet = dict(load_fleet())
+    for layer in layers:
+        for key, fields in layer.items():
+            given = fields.model_dump(exclude_none=True)
+            if key in fleet:
+                fleet[key] = fleet[key].model_copy(update=given)
+                continue
+            missing = [name for name in VehicleType.model_fields if name != "id" and name not in given]
+            if missing:
+                raise ValueError(f"'vehicle_types.{key}': a new vehicle type needs every field; missing: "
+                                 f"{', '.join(missing)}")
+            fleet[key] = VehicleType(id=key, **given)
+    return fleet
 
 
 @functools.cache

@@ -17,7 +17,7 @@ from signalprio.build.demand import demand_files
 from signalprio.control.strategies import make_controller
 from signalprio.dispatch import Dispatch, TravelTimes, plan_dispatch
 from signalprio.experiment import Incident, LoadedExperiment
-from signalprio.fleet import VehicleType, load_fleet, vtypes_additional
+from signalprio.fleet import VehicleType, vtypes_additional
 from signalprio.measure import (
     SSM_PET_S,
     SSM_TTC_S,
@@ -146,7 +146,7 @@ def execute_run(spec: RunSpec) -> RunResult:
     exp, scenario = spec.experiment.experiment, spec.experiment.scenario
     network = network_of(scenario.network_path())
     rules = safety_rules(scenario.network_path(), exp.preemption.min_green_s)
-    fleet = engine_fleet(exp.engine.speed_factor)
+    fleet = spec.experiment.fleet()
     incident = spec.incident
     end = incident.alarm_s + exp.simulation.horizon_s
     dispatches = spec.dispatches or dispatches_for(spec.experiment, incident, spec.layout)
@@ -237,14 +237,6 @@ def execute_run(spec: RunSpec) -> RunResult:
     if problems and exp.simulation.invalid_runs == "fail":
         raise InvalidRun("; ".join(problems))
     return result
-
-
-def engine_fleet(speed_factor: float | None) -> dict[str, VehicleType]:
-    """The vehicle types, with the experiment's speed factor where it sets one."""
-    fleet = load_fleet()
-    if speed_factor is None:
-        return fleet
-    return {name: vehicle.model_copy(update={"speed_factor": speed_factor}) for name, vehicle in fleet.items()}
 
 
 class InvalidRun(Exception):

@@ -12,7 +12,6 @@ import pytest
 from signalprio.envelope import BEHAVIOURS, behaviour_of, variants, with_envelope
 from signalprio.errors import UserError
 from signalprio.experiment import load_experiment
-from signalprio.run import engine_fleet
 from tests.conftest import REPO, SMALL_RUNS, write_experiment
 
 
@@ -33,7 +32,7 @@ def test_variants_are_the_other_behaviours_and_change_only_the_engine(tmp_path: 
         assert arm.experiment.model_dump(exclude={"engine", "envelope"}) == \
             loaded.experiment.model_dump(exclude={"engine", "envelope"})
         assert arm.digest() != loaded.digest()
-    assert {v.speed_factor for v in engine_fleet(BEHAVIOURS["assertive"]["speed_factor"]).values()} == {1.3}
+    assert {v.speed_factor for v in arms["assertive"].fleet().values()} == {BEHAVIOURS["assertive"]["speed_factor"]}
 
 
 @pytest.mark.parametrize("given", ["bold", "cautious,cautious", ""])

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from signalprio.config import load_toml
 from signalprio.errors import UserError
+from signalprio.fleet import VehicleTypeFields
 from signalprio.installation import sumo_home
 from signalprio.names import ALL_STATIONS
 
@@ -68,6 +69,8 @@ class Scenario(BaseModel):
         default_factory=dict, description="layout name -> names of the stations it has (e.g. today, a planned future)")
     additional: list[str] = Field(default_factory=list, description="SUMO additional files the network needs "
                                                                     "(signal programs, detectors, vehicle types)")
+    vehicle_types: dict[str, VehicleTypeFields] = Field(
+        default_factory=dict, description="the city's own fire vehicles: changes to shipped types, or new ones")
     folder: Path = Path(".")
 
     @model_validator(mode="after")
