@@ -7,6 +7,7 @@ so their difference is the effect of the strategy (common random numbers).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
@@ -238,6 +239,8 @@ class LoadedExperiment:
         demand = [self.scenario.demand_for(load) for load in loads]
         files = [self.scenario.network_path(), *(path for d in demand if isinstance(d, list) for path in d),
                  *self.scenario.additional_paths()]
+        if self.scenario.sumocfg:
+            files.append(self.scenario.folder / self.scenario.sumocfg)
         if self.experiment.incidents.csv:
             files.append(self.path.parent / self.experiment.incidents.csv)
         return files
@@ -250,12 +253,16 @@ class LoadedExperiment:
         return self.experiment.incidents.bands or {"all": Band(share=1.0, load=self.experiment.load)}
 
     def incidents(self, edge_lengths: dict[str, float]) -> list[Incident]:
+        """Alarm times count from the scenario's begin; the incidents carry simulation times."""
         sampling = self.experiment.incidents
         if self.given_incidents is not None:
             return list(self.given_incidents)
         if sampling.csv:
-            return read_incidents(self.path.parent / sampling.csv, self, edge_lengths)
-        return sample_incidents(self, edge_lengths)
+            found = read_incidents(self.path.parent / sampling.csv, self, edge_lengths)
+        else:
+            found = sample_incidents(self, edge_lengths)
+        begin = self.scenario.begin
+        return [dataclasses.replace(i, alarm_s=i.alarm_s + begin) for i in found] if begin else found
 
 
 def _file_digest(path: Path) -> str:

@@ -111,7 +111,9 @@ def save_warm_states(loaded: LoadedExperiment, seed: int, load: str, alarms: lis
     """
     exp = loaded.experiment
     network = network_of(loaded.scenario.network_path())
-    session = SumoSession(exp.simulation.backend, network, background_args(loaded, seed, load), exp.simulation.step_s)
+    session = SumoSession(exp.simulation.backend, network,
+                          [*background_args(loaded, seed, load), "--begin", f"{loaded.scenario.begin:g}"],
+                          exp.simulation.step_s)
     states: dict[float, bytes] = {}
     with tempfile.TemporaryDirectory(prefix="signalprio-warm-") as tmp:
         session.start()
@@ -164,7 +166,7 @@ def execute_run(spec: RunSpec) -> RunResult:
         record = folder / "signal_states.xml"
         (folder / "record.add.xml").write_text(_record_signals_additional(network, record))
         tripinfo = folder / "tripinfo.xml"
-        start = ["--begin", "0"]
+        start = ["--begin", f"{scenario.begin:g}"]
         if spec.warm_state is not None:
             (folder / "state.xml.gz").write_bytes(spec.warm_state)
             start = ["--load-state", str(folder / "state.xml.gz")]

@@ -5,6 +5,7 @@ Described by scenario.toml inside the folder; paths in it are relative to the fo
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 from xml.etree import ElementTree
@@ -16,6 +17,7 @@ from signalprio.errors import UserError
 from signalprio.fleet import VehicleTypeFields
 from signalprio.installation import sumo_home
 from signalprio.names import ALL_STATIONS
+from signalprio.scenario.sumocfg import read_sumocfg
 
 SUMO_HOME_PREFIX = "sumo-home:"
 
@@ -58,9 +60,14 @@ class Scenario(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str
     description: str = ""
-    network: str = Field(description="network file; 'sumo-home:PATH' names a file inside the SUMO installation")
+    network: str | None = Field(None, description="network file; 'sumo-home:PATH' names a file inside the SUMO "
+                                                  "installation (or give `sumocfg`)")
+    sumocfg: str | None = Field(None, description="a SUMO configuration: its network, route files (the load "
+                                                  "'sumocfg'), additional files and begin")
+    begin_s: float | None = Field(None, ge=0, description="simulation time the scenario begins at (default: the "
+                                                          "configuration's begin, or 0); alarm times count from it")
     demand: dict[str, list[str] | RandomTrips] = Field(
-        description="traffic load name -> route files, or generated trips")
+        default_factory=dict, description="traffic load name -> route files, or generated trips")
     stations: list[Station] = Field(min_length=1)
     incident_edges: list[str] = Field(min_length=1, description="where incidents may lie")
     districts: dict[str, list[str]] = Field(default_factory=dict,
@@ -72,6 +79,17 @@ class Scenario(BaseModel):
     vehicle_types: dict[str, VehicleTypeFields] = Field(
         default_factory=dict, description="the city's own fire vehicles: changes to shipped types, or new ones")
     folder: Path = Path(".")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Scenario:
+        """The network and demand come from the fields or from a configuration, not from both."""
+        if self.sumocfg is None and self.network is None:
+            raise ValueError("network: name a network file, or a SUMO configuration with 'sumocfg'")
+        if self.sumocfg is not None and self.network is not None:
+            raise ValueError("network: the configuration named in 'sumocfg' gives the network; name it in one place")
+        if self.sumocfg is None and not self.demand:
+            raise ValueError("demand: name the route files of at least one traffic load")
+        return self
 
     @model_validator(mode="after")
     def _layouts_name_stations(self) -> Scenario:
@@ -100,9 +118,14 @@ class Scenario(BaseModel):
         return self.districts or {"all": self.incident_edges}
 
     def network_path(self) -> Path:
-        if self.network.startswith(SUMO_HOME_PREFIX):
-            return sumo_home() / self.network.removeprefix(SUMO_HOME_PREFIX)
-        return self.folder / self.network
+        network = self.network or ""  # set from the configuration by load_scenario
+        if network.startswith(SUMO_HOME_PREFIX):
+            return sumo_home() / network.removeprefix(SUMO_HOME_PREFIX)
+        return self.folder / network
+
+    @property
+    def begin(self) -> float:
+        return self.begin_s or 0.0
 
     def additional_paths(self) -> list[Path]:
         return [self.folder / name for name in self.additional]
@@ -120,6 +143,8 @@ def load_scenario(folder: Path) -> Scenario:
     path = folder / "scenario.toml"
     scenario = load_toml(path, Scenario)
     scenario = scenario.model_copy(update={"folder": folder})
+    if scenario.sumocfg is not None:
+        scenario = _from_sumocfg(scenario, path)
     files = [folder / f for demand in scenario.demand.values() if isinstance(demand, list) for f in demand]
     for file in [scenario.network_path(), *files, *scenario.additional_paths()]:
         if not file.is_file():
@@ -127,6 +152,29 @@ def load_scenario(folder: Path) -> Scenario:
     for file in scenario.additional_paths():
         check_additional(file, f"{path}: field 'additional'")
     return scenario
+
+
+def _from_sumocfg(scenario: Scenario, path: Path) -> Scenario:
+    """Network, route files (the load 'sumocfg', unless the scenario names its own), additional files (before the
+    scenario's own) and begin from the configuration, as paths relative to the scenario folder."""
+    folder = scenario.folder
+    config = read_sumocfg(folder / (scenario.sumocfg or ""), f"{path}: field 'sumocfg'")
+
+    def relative(file: Path) -> str:
+        return os.path.relpath(file, folder)
+
+    demand = scenario.demand or {"sumocfg": [relative(route) for route in config.routes]}
+    if not any(demand.values()):
+        raise UserError(f"{config_name(scenario)}: option 'route-files': the configuration names no route files; "
+                        f"name them there, or give [demand] in {path}")
+    return scenario.model_copy(update={
+        "network": relative(config.network), "demand": demand,
+        "additional": [*(relative(file) for file in config.additional), *scenario.additional],
+        "begin_s": scenario.begin_s if scenario.begin_s is not None else config.begin_s})
+
+
+def config_name(scenario: Scenario) -> Path:
+    return scenario.folder / (scenario.sumocfg or "")
 
 
 def check_additional(file: Path, where: str) -> None:
