@@ -474,6 +474,13 @@ def network_from_osm(
     except UserError as error:
         raise _fail(error) from None
     _print_corridors(corridors[:8])
+    if not corridors or len(corridors[0].signals) < 2:
+        console.print(f"scenario written to {folder}/, but no street passes two or more signals in that area: its "
+                      "station and incident edge are placeholders at one signal. Name your stations (edge leaving "
+                      "each station) and incident edges in scenario.toml; `signalprio network corridors "
+                      f"{folder / (name + '.net.xml')}` lists the signalised streets, sumo-gui shows edge ids.",
+                      highlight=False)
+        return
     console.print(f"scenario written to {folder}/ (station and incident edges: the first corridor; edit scenario.toml)")
 
 

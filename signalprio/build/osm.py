@@ -2,9 +2,12 @@
 generate demand, and pick the signalised corridor for the engines.
 
 netconvert reads OSM XML, not PBF: pyosmium cuts the bounding box and the road ways (with the
-nodes they reference, tags kept, so signal nodes survive) into OSM XML first. Signals follow
-netconvert's urban options: junction clusters joined, simple signals discarded, joined signal
-groups, fixed-time programs with a 90 s cycle, 3 s yellow and 2 s all-red.
+nodes they reference, tags kept, so signal nodes survive) into OSM XML first. Every signal the
+map has is kept, mid-block and pedestrian signals too (an engine must pass them; many extracts
+map only main roads, whose junction signals then look "simple"), signals within 20 m are one
+group (dual carriageways), junction clusters are joined; fixed-time programs with a 90 s cycle,
+3 s yellow and 2 s all-red. Disconnected pieces of road stay (random trips are validated, and a
+route that cannot be driven is an input error naming the edges).
 """
 
 from __future__ import annotations
@@ -23,10 +26,10 @@ ROADS = frozenset({"motorway", "trunk", "primary", "secondary", "tertiary", "unc
                    "living_street", "motorway_link", "trunk_link", "primary_link", "secondary_link", "tertiary_link"})
 NETCONVERT_URBAN = [
     "--geometry.remove", "true", "--ramps.guess", "true", "--junctions.join", "true",
-    "--tls.guess-signals", "true", "--tls.discard-simple", "true", "--tls.join", "true",
+    "--tls.guess-signals", "true", "--tls.join", "true",
     "--tls.default-type", "static", "--tls.cycle.time", "90", "--tls.yellow.time", "3", "--tls.allred.time", "2",
     "--osm.turn-lanes", "true", "--output.street-names", "true", "--no-turnarounds", "true",
-    "--keep-edges.by-vclass", "passenger", "--remove-edges.isolated", "true", "--no-warnings", "true",
+    "--keep-edges.by-vclass", "passenger", "--no-warnings", "true",
 ]
 
 
@@ -40,8 +43,9 @@ class Corridor:
     length_m: float
 
 
-def cut_roads(source: Path, bbox: tuple[float, float, float, float] | None, out: Path) -> Path:
-    """OSM XML with the road ways inside `bbox` (west, south, east, north) and every node they use."""
+def cut_roads(source: Path, bbox: tuple[float, float, float, float] | None, out: Path) -> set[int]:
+    """Write OSM XML with the road ways inside `bbox` (west, south, east, north) and every node they use; the ids of
+    those ways."""
     import osmium  # the optional extra 'osm', checked by build_osm_scenario
 
     west, south, east, north = bbox or (-180.0, -90.0, 180.0, 90.0)
@@ -56,20 +60,26 @@ def cut_roads(source: Path, bbox: tuple[float, float, float, float] | None, out:
         for way in osmium.FileProcessor(str(source), osmium.osm.WAY):
             if way.id in roads:
                 writer.add_way(way)
-    return out
+    return roads
 
 
 def detect_corridors(net_file: Path, minimum_signals: int = 2) -> list[Corridor]:
-    """Signalised corridors: chains of straight continuations along one street, most signals first."""
+    """Signalised corridors: chains of straight continuations, most signals first. A street that changes its name
+    at a junction (Bismarckstraße into Kaiserring) goes on where it is the only straight way of the same road class
+    (a primary road does not run on into a residential street); where several go straight, the one keeping the
+    name does."""
     net = sumolib.net.readNet(str(net_file), withPrograms=True)
     signal_of = {tls_node: tls.getID() for tls in net.getTrafficLights()
                  for tls_node in {conn[0].getEdge().getToNode().getID() for conn in tls.getConnections()}}
 
     def straight(edge: sumolib.net.edge.Edge) -> sumolib.net.edge.Edge | None:
-        for following, connections in edge.getOutgoing().items():
-            if any(c.getDirection() == "s" for c in connections) and following.getName() == edge.getName():
-                return following
-        return None
+        ahead = [following for following, connections in edge.getOutgoing().items()
+                 if any(c.getDirection() == "s" for c in connections)
+                 and following.getToNode() is not edge.getFromNode()]  # not back along the other carriageway
+        same_name = [following for following in ahead if following.getName() == edge.getName()]
+        if same_name:
+            return same_name[0]
+        return ahead[0] if len(ahead) == 1 and ahead[0].getType() == edge.getType() else None
 
     has_predecessor = {f.getID() for e in net.getEdges() if (f := straight(e)) is not None}
     corridors = []
@@ -83,7 +93,9 @@ def detect_corridors(net_file: Path, minimum_signals: int = 2) -> list[Corridor]
         signals = tuple(dict.fromkeys(signal_of[e.getToNode().getID()] for e in chain[:-1]
                                       if e.getToNode().getID() in signal_of))
         if len(signals) >= minimum_signals:
-            corridors.append(Corridor(start.getName() or start.getID(), tuple(e.getID() for e in chain), signals,
+            names = list(dict.fromkeys(e.getName() for e in chain if e.getName()))
+            name = " → ".join(names[:3]) + (" …" if len(names) > 3 else "") if names else start.getID()
+            corridors.append(Corridor(name, tuple(e.getID() for e in chain), signals,
                                       sum(e.getLength() for e in chain)))
     return sorted(corridors, key=lambda c: (-len(c.signals), -c.length_m))
 
@@ -97,15 +109,26 @@ def build_osm_scenario(source: Path, name: str, folder: Path, bbox: tuple[float,
     if importlib.util.find_spec("osmium") is None:
         raise UserError("signalprio network from-osm needs the optional extra: pip install 'signalprio[osm]'")
     folder.mkdir(parents=True, exist_ok=True)
-    osm = cut_roads(source, bbox, folder / f"{name}.osm.xml")
+    osm = folder / f"{name}.osm.xml"
     net = folder / f"{name}.net.xml"
-    run_tool("netconvert", "--osm-files", str(osm), "--output-file", str(net), *NETCONVERT_URBAN)
-    corridors = detect_corridors(net)
-    chosen = [c for c in corridors if corridor is None or corridor.lower() in c.name.lower()]
-    if not chosen:
-        raise UserError(f"{source}: no signalised corridor (two or more signals along one street"
-                        f"{' named like ' + repr(corridor) if corridor else ''}) in that area")
-    best = chosen[0]
+    try:
+        ways = cut_roads(source, bbox, osm)
+        if not ways:
+            raise UserError(f"{source}: no roads in that area (no way tagged highway={'/'.join(sorted(ROADS))}); "
+                            "check --bbox (west,south,east,north in degrees)")
+        run_tool("netconvert", "--osm-files", str(osm), "--output-file", str(net), *NETCONVERT_URBAN)
+        _check_built(source, net, len(ways))
+        corridors = detect_corridors(net) or detect_corridors(net, minimum_signals=1)
+        chosen = [c for c in corridors if corridor is None or corridor.lower() in c.name.lower()]
+        if corridor and not chosen:
+            raise UserError(f"{source}: --corridor: no signalised street named like {corridor!r} in that area "
+                            f"(signalprio network corridors {net} lists them)")
+    except UserError:
+        net.unlink(missing_ok=True)  # never leave a network behind that is of no use
+        raise
+    finally:
+        osm.unlink(missing_ok=True)
+    best = chosen[0] if chosen else _any_signal(net)
     # background demand weighted towards fast roads (arterials): speed exponent 2, more lanes more trips
     peak = random_trips(net, period_s, 5.0, 7200.0, 42, ("--speed-exponent", "2", "--lanes"))
     offpeak = random_trips(net, period_s * 2, 5.0, 7200.0, 42, ("--speed-exponent", "2", "--lanes"))
@@ -120,8 +143,26 @@ def build_osm_scenario(source: Path, name: str, folder: Path, bbox: tuple[float,
         f'[[stations]]\nname = "start of the {best.name} corridor (edit me)"\nedge = "{best.edges[0]}"\n'
         'position_m = 1.0\n'
     )
-    osm.unlink()
     return folder, corridors
+
+
+def _check_built(source: Path, net: Path, ways: int) -> None:
+    """A network without roads or without signals is of no use here: say why, never write it."""
+    built = sumolib.net.readNet(str(net), withPrograms=True)
+    if not built.getEdges():
+        raise UserError(f"{source}: netconvert kept none of the {ways} road ways in that area (none open to cars?)")
+    if not [tls for tls in built.getTrafficLights() if tls.getPrograms()]:
+        raise UserError(f"{source}: no traffic signals in that area ({len(built.getEdges())} roads, but no node "
+                        "tagged highway=traffic_signals); signalprio needs signals to preempt")
+
+
+def _any_signal(net: Path) -> Corridor:
+    """A placeholder when no street passes two signals: the approach to the first signal and the road after it."""
+    built = sumolib.net.readNet(str(net), withPrograms=True)
+    tls = next(t for t in built.getTrafficLights() if t.getPrograms())
+    into, out, _ = tls.getConnections()[0]
+    return Corridor(into.getEdge().getName() or tls.getID(), (into.getEdge().getID(), out.getEdge().getID()),
+                    (tls.getID(),), into.getEdge().getLength() + out.getEdge().getLength())
 
 
 def _copy(path: Path, folder: Path, name: str) -> str:
