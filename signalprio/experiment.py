@@ -194,6 +194,7 @@ class Incident:
     load: str = "peak"
     district: str = "-"
     type: str = "fire"
+    route: tuple[str, ...] = ()  # explicit route from a station's edge to the incident's (incidents file)
 
 
 @dataclass(frozen=True)
@@ -355,9 +356,24 @@ def read_incidents(path: Path, loaded: LoadedExperiment, edge_lengths: dict[str,
         position = float(row.position_m)
         if not 0 <= position <= edge_lengths[row.edge]:
             raise UserError(f"{path}: line {line}: field 'position_m': {position} is not on edge '{row.edge}'")
+        route = _incident_route(str(getattr(row, "route", "") or "") if "route" in frame.columns else "",
+                                row.edge, loaded, f"{path}: line {line}: field 'route'")
         out.append(Incident(str(row.id), float(row.alarm_s), row.edge, position, band, bands[band].load,
-                            str(getattr(row, "district", "-")), str(getattr(row, "type", "fire"))))
+                            str(getattr(row, "district", "-")), str(getattr(row, "type", "fire")), route))
     return out
+
+
+def _incident_route(text: str, edge: str, loaded: LoadedExperiment, where: str) -> tuple[str, ...]:
+    """An incident's own route (edges separated by spaces), from a station's edge to the incident's edge; its edges
+    must connect (checked with the network by `validate_edges`)."""
+    route = tuple(text.split()) if text.strip() and text != "nan" else ()
+    if not route:
+        return ()
+    if route[0] not in {station.edge for station in loaded.scenario.stations}:
+        raise UserError(f"{where}: must start at a station's edge (the route starts at '{route[0]}')")
+    if route[-1] != edge:
+        raise UserError(f"{where}: must end at the incident's edge '{edge}' (it ends at '{route[-1]}')")
+    return route
 
 
 def validate_edges(loaded: LoadedExperiment, network: Network) -> None:
@@ -373,12 +389,24 @@ def validate_edges(loaded: LoadedExperiment, network: Network) -> None:
     for file, field_name, edge in checks:
         if edge not in network.edge_lengths:
             raise UserError(f"{file}: field '{field_name}': unknown edge '{edge}' in {network.path.name}")
-    if engine.route:
-        if engine.route[0] not in {station.edge for station in loaded.scenario.stations}:
-            raise UserError(f"{loaded.path}: field 'engine.route': must start at a station's edge")
-        for a, b in pairwise(engine.route):
+    if engine.route and engine.route[0] not in {station.edge for station in loaded.scenario.stations}:
+        raise UserError(f"{loaded.path}: field 'engine.route': must start at a station's edge")
+    routes = [(f"{loaded.path}: field 'engine.route'", tuple(engine.route or ()))]
+    if loaded.experiment.incidents.csv:
+        csv = loaded.path.parent / loaded.experiment.incidents.csv
+        routes += [(f"{csv}: incident '{i.id}': field 'route'", i.route)
+                   for i in loaded.incidents(network.edge_lengths)]
+    for where, route in routes:
+        for layout in loaded.layouts() if route else []:
+            if route[0] not in {station.edge for station in loaded.scenario.layout_stations(layout)}:
+                raise UserError(f"{where}: starts at edge '{route[0]}', where station layout '{layout}' has no "
+                                "station")
+        for edge in route:
+            if edge not in network.edge_lengths:
+                raise UserError(f"{where}: unknown edge '{edge}' in {network.path.name}")
+        for a, b in pairwise(route):
             if b not in network.successors.get(a, ()):
-                raise UserError(f"{loaded.path}: field 'engine.route': edge '{b}' does not follow '{a}'")
+                raise UserError(f"{where}: edge '{b}' does not follow '{a}'")
 
 
 def load_experiment(path: Path) -> LoadedExperiment:

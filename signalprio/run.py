@@ -132,9 +132,12 @@ def dispatches_for(loaded: LoadedExperiment, incident: Incident, layout: str) ->
     travel = _travel_times(loaded.scenario.network_path())
     number = int("".join(ch for ch in incident.id if ch.isdigit()) or 0)
     rng = np.random.default_rng([exp.incidents.seed, number])
-    route = tuple(exp.engine.route or ())
+    route = incident.route or tuple(exp.engine.route or ())
+    stations = loaded.scenario.layout_stations(layout)
+    if route:  # an explicit route starts at a station (validate_edges checked every layout has it): units leave there
+        stations = [station for station in stations if station.edge == route[0]]
     return plan_dispatch(incident.id, incident.edge, incident.position_m, incident.alarm_s, exp.dispatch.stages,
-                         loaded.scenario.layout_stations(layout), loaded.plan, travel, rng,
+                         stations, loaded.plan, travel, rng,
                          exp.dispatch.departure_gap_s, exp.dispatch.turnout_sd_s, exp.engine.importance, route)
 
 
