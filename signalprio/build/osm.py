@@ -63,7 +63,7 @@ def cut_roads(source: Path, bbox: tuple[float, float, float, float] | None, out:
     return roads
 
 
-def detect_corridors(net_file: Path, minimum_signals: int = 2) -> list[Corridor]:
+def detect_corridors(net_file: Path, minimum_signals: int = 2, across_names: bool = True) -> list[Corridor]:
     """Signalised corridors: chains of straight continuations, most signals first. A street that changes its name
     at a junction (Bismarckstraße into Kaiserring) goes on where it is the only straight way of the same road class
     (a primary road does not run on into a residential street); where several go straight, the one keeping the
@@ -79,7 +79,8 @@ def detect_corridors(net_file: Path, minimum_signals: int = 2) -> list[Corridor]
         same_name = [following for following in ahead if following.getName() == edge.getName()]
         if same_name:
             return same_name[0]
-        return ahead[0] if len(ahead) == 1 and ahead[0].getType() == edge.getType() else None
+        unique = len(ahead) == 1 and ahead[0].getType() == edge.getType()
+        return ahead[0] if unique and across_names else None
 
     has_predecessor = {f.getID() for e in net.getEdges() if (f := straight(e)) is not None}
     corridors = []
@@ -119,7 +120,11 @@ def build_osm_scenario(source: Path, name: str, folder: Path, bbox: tuple[float,
         run_tool("netconvert", "--osm-files", str(osm), "--output-file", str(net), *NETCONVERT_URBAN)
         _check_built(source, net, len(ways))
         corridors = detect_corridors(net) or detect_corridors(net, minimum_signals=1)
-        chosen = [c for c in corridors if corridor is None or corridor.lower() in c.name.lower()]
+        chosen = corridors
+        if corridor:  # a named street: the corridor along that street alone, where it passes signals by itself
+            alone = [c for c in detect_corridors(net, across_names=False) if corridor.lower() in c.name.lower()]
+            chosen = alone or [c for c in corridors if corridor.lower() in c.name.lower()]
+            corridors = chosen + [c for c in corridors if c not in chosen]
         if corridor and not chosen:
             raise UserError(f"{source}: --corridor: no signalised street named like {corridor!r} in that area "
                             f"(signalprio network corridors {net} lists them)")
