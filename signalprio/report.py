@@ -77,7 +77,8 @@ TEXT = {
         "costs": "Übriger Verkehr: Verlustzeit {delay} Fahrzeugstunden je Einsatz ({pct}).",
         "failed_runs": "{count} Läufe scheiterten (Kollision, Versetzung oder nicht angekommen) und gehen in keine "
         "Zahl ein.",
-        "a_network": "Netz und Signalpläne: {scenario} (wie im Szenario angegeben; angenähert, nicht vermessen).",
+        "a_network": "Netz und Signalpläne: Szenario „{scenario}“ (wie im Szenario angegeben; angenähert, nicht "
+                     "vermessen).",
         "a_traffic": "Verkehr: {load}; {incidents} Einsätze, je {seeds} Zufallszahlen (Seeds) der Verkehrsnachfrage.",
         "a_baseline": "Fahrt ohne Vorrang: bei Rot mit {red} km/h und nur in eine freie Kreuzung; Querverkehr hält ab "
         "{reaction} m; keine Rettungsgasse (gemessen, nicht übernommen).",
@@ -129,7 +130,8 @@ TEXT = {
         "{reds_b} with {b}; conflicts (TTC < 1.5 s or PET < 1 s) per trip {conf_a} and {conf_b}.",
         "costs": "Other traffic: delay {delay} vehicle-hours per incident ({pct}).",
         "failed_runs": "{count} runs failed (collision, teleport or no arrival) and are in no figure.",
-        "a_network": "Network and signal programs: {scenario} (as the scenario gives them; approximate, not surveyed).",
+        "a_network": "Network and signal programs: scenario '{scenario}' (as the scenario gives them; approximate, "
+                     "not surveyed).",
         "a_traffic": "Traffic: {load}; {incidents} incidents, {seeds} seeds of the demand each.",
         "a_baseline": "Driving without priority: through red at {red} km/h and only into a clear junction; cross "
         "traffic stops from {reaction} m; no rescue lane (measured, not adopted).",
@@ -329,18 +331,19 @@ def _headline_tables(scope: Scope) -> dict[str, pd.DataFrame]:
         tables["layouts"] = _headline_table(arms, t, t["col_reference"].format(reference=arms["reference"].iloc[0]))
     envelope = scope.frames.get("envelope", pd.DataFrame())
     if len(envelope):
-        tables["envelope"] = _envelope_table(envelope, t, BEHAVIOURS.get(scope.lang, {}))
+        tables["envelope"] = _envelope_table(envelope, scope)
     return tables
 
 
-def _envelope_table(envelope: pd.DataFrame, t: dict[str, str], names: dict[str, str]) -> pd.DataFrame:
+def _envelope_table(envelope: pd.DataFrame, scope: Scope) -> pd.DataFrame:
     """The first stage under each no-priority behaviour, with the behaviour's parameters."""
+    t, names = scope.t, BEHAVIOURS.get(scope.lang, {})
     table = _headline_table(envelope.assign(target_rate=float("nan")), t).drop(columns=[t["col_target"]])
     parameters = pd.DataFrame({
         t["col_behaviour"]: [names.get(b, b) for b in envelope["behaviour"]],
-        t["col_red_kmh"]: envelope["red_crossing_kmh"].map("{:g}".format),
-        t["col_reaction_m"]: envelope["reaction_distance_m"].map("{:g}".format),
-        t["col_speed_factor"]: [t["types_own"] if pd.isna(f) else f"{f:g}" for f in envelope["speed_factor"]],
+        t["col_red_kmh"]: envelope["red_crossing_kmh"].map(scope.number),
+        t["col_reaction_m"]: envelope["reaction_distance_m"].map(scope.number),
+        t["col_speed_factor"]: [t["types_own"] if pd.isna(f) else scope.number(f) for f in envelope["speed_factor"]],
     })
     return pd.concat([parameters, table.drop(columns=[t["col_stage"]])], axis=1)
 
@@ -577,7 +580,7 @@ def _findings_text(scope: Scope, summary: dict[str, Any]) -> tuple[list[str], li
     engine = parameters.get("engine", {})
     incidents = scope.frames["runs"]["incident"].nunique()
     assumptions = [
-        t["a_network"].format(scenario=parameters.get("description") or Path(parameters.get("scenario", "?")).name),
+        t["a_network"].format(scenario=Path(parameters.get("scenario", "?")).name),
         t["a_traffic"].format(load=scope.name(parameters.get("load", "?")), incidents=incidents,
                               seeds=len(parameters.get("seeds", []))),
         t["a_baseline"].format(red=scope.number(engine.get("red_crossing_kmh", 10.0)),
