@@ -7,7 +7,9 @@ makes cross traffic react only within 25 m, too late at urban speeds: junction c
 followed in a quarter of the runs. This model takes its place, the same way in every strategy:
 
 - cross traffic on a green approach that conflicts with the engine's link stops at its stop line
-  if it can do so with its normal deceleration; a vehicle too close to stop is committed and goes on;
+  if it can do so with its normal deceleration, on the approach lane or the lanes before it (an
+  approach lane inside a large junction may be only a few metres long); a vehicle too close to
+  stop is committed and goes on;
 - the engine stops before the stop line while a committed vehicle has not yet left the junction,
   then crosses at the bounded red-crossing speed, and keeps that speed until it has left the junction;
 - held vehicles are released once the engine has left the junction (or its own link turns green).
@@ -37,6 +39,7 @@ class Foe:
     decel: float  # its normal (comfortable) deceleration
     approach_edge: str  # the edge it approaches on: once on another (non-internal) edge, it has left
     inside: bool = False  # already past its stop line: it can only clear the junction
+    upstream: frozenset[str] = frozenset()  # edges before the approach it may still be on (short approach lanes)
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,7 @@ class _Crossing:
     signal_id: str
     link: int
     held: set[str] = field(default_factory=set)
-    committed: dict[str, str] = field(default_factory=dict)  # vehicle -> the edge it approached on
+    committed: dict[str, frozenset[str]] = field(default_factory=dict)  # vehicle -> the edges it approaches on
 
 
 class RightOfWay:
@@ -134,10 +137,10 @@ class RightOfWay:
                 self.held_total += 1
                 commands.append(SpeedLimit(foe.id, 0.0))
             else:
-                crossing.committed[foe.id] = foe.approach_edge
-        for vehicle, approach_edge in list(crossing.committed.items()):
+                crossing.committed[foe.id] = foe.upstream | {foe.approach_edge}
+        for vehicle, approach in list(crossing.committed.items()):
             road = roads.get(vehicle, "")
-            if road == "" or (road != approach_edge and not road.startswith(":")):
+            if road == "" or (road not in approach and not road.startswith(":")):
                 del crossing.committed[vehicle]  # it has left the junction (or the network)
         room, decel = max(engine.distance_m - STOP_GAP_M, 0.0), PLANNING_DECEL_SHARE * engine.decel
         if engine.inside:

@@ -11,6 +11,7 @@ import pytest
 from signalprio.experiment import load_experiment
 from signalprio.pipeline import run_experiment
 from signalprio.rightofway import PLANNING_DECEL_SHARE, EngineAtRed, Foe, Release, RightOfWay, SpeedLimit
+from signalprio.run import network_of
 from signalprio.runner import executor_for
 from tests.conftest import REPO, write_experiment
 
@@ -49,6 +50,25 @@ def test_a_limit_never_asks_for_more_than_the_engines_normal_deceleration() -> N
     late = EngineAtRed("e", "J1", 1, 3.0, 13.9, 3.5, 16.7, (Foe("car", 8.0, 13.9, 4.5, "side"),))
     limit = next(c for c in RightOfWay(RED, 0.5).decide([late], {"car": "side"}) if c.vehicle == "e")
     assert limit == SpeedLimit("e", pytest.approx(13.9 - 3.5 * 0.5))
+
+
+def test_cross_traffic_is_seen_on_the_lanes_before_a_short_approach_lane() -> None:
+    """Known answer: the regression arterial's turn pockets are 48.8 m long; the main road before them is where cross
+    traffic for an engine coming out of a side street must be stopped (on a real network, Heidelberg, a 16 m approach
+    lane inside a large junction let a car in at full speed into an engine crossing 64 m of junction)."""
+    signal = network_of(REPO / "networks" / "regression" / "arterial.net.xml").signals["J1"]
+    assert signal.upstream["fwd_0_pocket_0"][0] == ("fwd_0_0", pytest.approx(48.8))
+    assert dict(signal.upstream["bwd_1_pocket_0"])["J2_l_in_0"] == pytest.approx(48.8 + 228.8)
+
+
+def test_a_committed_vehicle_still_before_the_approach_lane_has_not_left() -> None:
+    model = RightOfWay(RED, 1.0)
+    fast = Foe("car", 12.0, 13.9, 4.5, "pocket", upstream=frozenset({"main"}))  # too close to stop
+    model.decide([_engine(20.0, (fast,))], {"car": "main"})
+    waiting = next(c for c in model.decide([_engine(10.0)], {"car": "main"}) if c.vehicle == "e")
+    assert isinstance(waiting, SpeedLimit) and waiting.speed == pytest.approx(math.sqrt(2 * B * 9.0))
+    gone = next(c for c in model.decide([_engine(5.0)], {"car": "out"}) if c.vehicle == "e")
+    assert isinstance(gone, SpeedLimit) and gone.speed > RED
 
 
 def test_a_vehicle_inside_the_junction_is_never_held() -> None:

@@ -43,6 +43,9 @@ class Signal:
     links: tuple[SignalLink, ...]
     foes: frozenset[tuple[int, int]]  # unordered pairs stored both ways
     paths: dict[int, LinkPath] = field(default_factory=dict)  # links whose geometry the network gives
+    # approach lane -> the lanes before it (internal ones too) within UPSTREAM_M, each with the distance from its
+    # end to the stop line: cross traffic that must stop for an engine is seen there before it is too close
+    upstream: dict[str, tuple[tuple[str, float], ...]] = field(default_factory=dict)
 
     def link(self, index: int) -> SignalLink:
         """The link with this index (indices may have gaps: never look links up by position)."""

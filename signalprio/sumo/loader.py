@@ -57,7 +57,29 @@ def _signal(net: sumolib.net.Net, tls: sumolib.net.TLS, path: Path) -> Signal:
         way = _path(net, net.getLane(link.from_lane), net.getLane(link.to_lane), link.index)
         if way is not None:
             paths[link.index] = way
-    return Signal(tls_id, _program(tls, tls_id), links, frozenset(foes), paths)
+    upstream = {lane: _upstream(net.getLane(lane)) for lane in sorted({link.from_lane for link in links})}
+    return Signal(tls_id, _program(tls, tls_id), links, frozenset(foes), paths,
+                  {lane: lanes for lane, lanes in upstream.items() if lanes})
+
+
+UPSTREAM_M = 300.0  # how far before a stop line cross traffic is looked for (reaction distances are shorter)
+
+
+def _upstream(lane: sumolib.net.lane.Lane) -> tuple[tuple[str, float], ...]:
+    """The lanes leading into `lane` within UPSTREAM_M of its end, nearest first, each with the distance from its
+    own end to that end (the stop line)."""
+    found: dict[str, float] = {}
+    frontier = [(lane, 0.0)]
+    while frontier:
+        current, offset = frontier.pop(0)
+        start = offset + current.getLength()  # from current's start to the stop line
+        if start > UPSTREAM_M:
+            continue
+        for before in current.getIncoming():
+            if before.getID() not in found and before is not lane:
+                found[before.getID()] = start
+                frontier.append((before, start))
+    return tuple(sorted(found.items(), key=lambda item: item[1]))
 
 
 def _path(net: sumolib.net.Net, from_lane: sumolib.net.lane.Lane, to_lane: sumolib.net.lane.Lane,

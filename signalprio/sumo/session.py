@@ -275,20 +275,26 @@ class SumoSession:
                 self._api.vehicle.setSpeed(command.vehicle, speed)
 
     def _foes(self, signal: Signal, link: int, reaction_m: float) -> tuple[Foe, ...]:
-        """Vehicles within `reaction_m` of the stop line on approaches whose movement conflicts with `link`, whatever
-        their signal shows now (a red one may turn green while the engine crosses), and those inside the junction."""
+        """Vehicles within `reaction_m` of the stop line on approaches whose movement conflicts with `link` (and on the
+        lanes before a short approach lane), whatever their signal shows now (a red one may turn green while the
+        engine crosses), and those inside the junction."""
         api = self._api
         own = signal.approach_edge(link)  # vehicles ahead of the engine must clear its way, never stop in it
         foe_links = [signal.link(j) for j in sorted(signal.link_indices)
                      if (link, j) in signal.foes and signal.approach_edge(j) != own]
         out = []
         for lane in sorted({foe.from_lane for foe in foe_links}):
-            length = self._lane_length(lane)
-            for vehicle in api.lane.getLastStepVehicleIDs(lane):
-                distance = length - api.vehicle.getLanePosition(vehicle)
-                if distance <= reaction_m and vehicle not in self.engines:
-                    out.append(Foe(vehicle, distance, api.vehicle.getSpeed(vehicle), api.vehicle.getDecel(vehicle),
-                                   lane.rsplit("_", 1)[0]))
+            before = signal.upstream.get(lane, ())
+            upstream = frozenset(up.rsplit("_", 1)[0] for up, _ in before)
+            for looked, offset in ((lane, 0.0), *before):
+                if offset > reaction_m:
+                    break
+                length = self._lane_length(looked)
+                for vehicle in api.lane.getLastStepVehicleIDs(looked):
+                    distance = offset + length - api.vehicle.getLanePosition(vehicle)
+                    if distance <= reaction_m and vehicle not in self.engines:
+                        out.append(Foe(vehicle, distance, api.vehicle.getSpeed(vehicle),
+                                       api.vehicle.getDecel(vehicle), lane.rsplit("_", 1)[0], upstream=upstream))
         for foe in foe_links:  # already inside the junction: committed whatever their speed
             for via in self._via_lanes(foe.from_lane, foe.to_lane):
                 out += [Foe(vehicle, 0.0, api.vehicle.getSpeed(vehicle), 0.01, foe.from_lane.rsplit("_", 1)[0], True)
