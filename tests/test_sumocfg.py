@@ -73,6 +73,7 @@ def test_an_experiment_on_a_sumocfg_with_its_own_additional_file_and_a_begin_of_
     (lambda f: (f / "city.sumocfg").unlink(), ("scenario.toml", "sumocfg", "not found")),
     (lambda f: (f / "markers.add.xml").unlink(), ("city.sumocfg", "additional-files", "markers.add.xml")),
     (lambda f: (f / "city.sumocfg").write_text("<configuration><input>"), ("scenario.toml", "not an XML file")),
+    (lambda f: (f / "markers.add.xml").write_text("not xml"), ("city.sumocfg", "additional-files", "not an XML")),
     (lambda f: (f / "scenario.toml").write_text('network = "x.net.xml"\n' + (f / "scenario.toml").read_text()),
      ("scenario.toml", "network", "one place")),
     (lambda f: (f / "city.sumocfg").write_text(CONFIG.replace(f'"{BEGIN}"', '"7:00:00"')), ("city.sumocfg", "begin")),

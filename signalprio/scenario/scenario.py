@@ -163,6 +163,8 @@ def _from_sumocfg(scenario: Scenario, path: Path) -> Scenario:
     def relative(file: Path) -> str:
         return os.path.relpath(file, folder)
 
+    for file in config.additional:
+        check_additional(file, f"{config_name(scenario)}: option 'additional-files'")
     demand = scenario.demand or {"sumocfg": [relative(route) for route in config.routes]}
     if not any(demand.values()):
         raise UserError(f"{config_name(scenario)}: option 'route-files': the configuration names no route files; "
