@@ -262,8 +262,7 @@ class SumoSession:
                 continue
             engines.append(EngineAtRed(engine.id, signal_id, link, distance, engine.speed,
                                        slot.vehicle_type.decel_mps2, engine.desired_speed,
-                                       self._foes(self.network.signals[signal_id], link, reaction_m,
-                                                  frozenset(slot.route)), inside))
+                                       self._foes(self.network.signals[signal_id], link, reaction_m), inside))
         if not engines and not model.active():
             return
         roads = {vehicle: self._road(vehicle) for vehicle in model.tracked()}
@@ -275,19 +274,17 @@ class SumoSession:
             with contextlib.suppress(Exception):  # a vehicle that left the network needs no limit
                 self._api.vehicle.setSpeed(command.vehicle, speed)
 
-    def _foes(self, signal: Signal, link: int, reaction_m: float, route: frozenset[str]) -> tuple[Foe, ...]:
+    def _foes(self, signal: Signal, link: int, reaction_m: float) -> tuple[Foe, ...]:
         """Vehicles within `reaction_m` of the stop line on approaches whose movement conflicts with `link` (and on the
-        lanes before a short approach lane, except those on the engine's own `route`: traffic in front of the engine
-        there must clear its way, never stop in it), whatever their signal shows now (a red one may turn green while
-        the engine crosses), and those inside the junction."""
+        lanes before a short approach lane), whatever their signal shows now (a red one may turn green while the
+        engine crosses), and those inside the junction."""
         api = self._api
         own = signal.approach_edge(link)  # vehicles ahead of the engine must clear its way, never stop in it
         foe_links = [signal.link(j) for j in sorted(signal.link_indices)
                      if (link, j) in signal.foes and signal.approach_edge(j) != own]
         out = []
         for lane in sorted({foe.from_lane for foe in foe_links}):
-            before = tuple((up, offset) for up, offset in signal.upstream.get(lane, ())
-                           if up.rsplit("_", 1)[0] not in route)
+            before = signal.upstream.get(lane, ())
             upstream = frozenset(up.rsplit("_", 1)[0] for up, _ in before)
             for looked, offset in ((lane, 0.0), *before):
                 if offset > reaction_m:
