@@ -23,14 +23,14 @@ def intergreen_matrix(path: Path, signal_id: str | None = None, min_green_s: flo
     rows = []
     for sid in [signal_id] if signal_id else sorted(signals):
         signal = signals[sid]
-        program = SafetyRules.derive(signal.program, signal.foes, min_green_s)
         binding = SafetyRules.derive(signal.program, signal.foes, min_green_s, signal.paths)
+        program = signal.program.intergreen(binding.conflicts, {k: path.kind for k, path in signal.paths.items()})
         geometric = geometric_intergreens(signal.paths, binding.conflicts)
         for (i, j), seconds in sorted(binding.intergreen_s.items()):
             terms = geometric.get((i, j))
             kinds = [signal.paths[k].kind if k in signal.paths else "" for k in (i, j)]
             rows.append({"signal_id": sid, "clearing_link": i, "entering_link": j, "clearing_kind": kinds[0],
-                         "entering_kind": kinds[1], "program_s": program.intergreen_s[(i, j)],
+                         "entering_kind": kinds[1], "program_s": program[(i, j)],
                          "clearing_path_m": terms.clearing_path_m if terms else None,
                          "clearing_speed_mps": terms.clearing_speed_mps if terms else None,
                          "vehicle_length_m": terms.vehicle_length_m if terms else None,

@@ -64,6 +64,14 @@ class Signal:
         """The edge whose stop line `link_index` starts at ('' for an index no connection uses)."""
         return self._approach_edges.get(link_index, "")
 
+    def upstream_edges(self, lane: str) -> frozenset[str]:
+        """The edges of the lanes before an approach lane (`upstream`): a vehicle there is still approaching."""
+        return self._upstream_edges.get(lane, frozenset())
+
+    @functools.cached_property
+    def _upstream_edges(self) -> dict[str, frozenset[str]]:
+        return {lane: frozenset(up.rsplit("_", 1)[0] for up, _ in lanes) for lane, lanes in self.upstream.items()}
+
     @functools.cached_property
     def _approach_edges(self) -> dict[int, str]:
         return {link.index: link.from_lane.rsplit("_", 1)[0] for link in self.links}

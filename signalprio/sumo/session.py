@@ -284,8 +284,7 @@ class SumoSession:
                      if (link, j) in signal.foes and signal.approach_edge(j) != own]
         out = []
         for lane in sorted({foe.from_lane for foe in foe_links}):
-            before = signal.upstream.get(lane, ())
-            upstream = frozenset(up.rsplit("_", 1)[0] for up, _ in before)
+            before, upstream = signal.upstream.get(lane, ()), signal.upstream_edges(lane)
             for looked, offset in ((lane, 0.0), *before):
                 if offset > reaction_m:
                     break
