@@ -6,9 +6,10 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+import sumolib
 from typer.testing import CliRunner
 
-from signalprio.build.osm import detect_corridors
+from signalprio.build.osm import STOP_EDGE_M, detect_corridors
 from signalprio.cli import app
 from signalprio.experiment import load_experiment
 from signalprio.pipeline import plan_incidents
@@ -110,6 +111,27 @@ def test_an_area_with_only_main_roads_keeps_every_signal_and_follows_the_street_
     assert corridors[0].name in ("Hauptstraße → Mannheimer Straße", "Mannheimer Straße → Hauptstraße")
     loaded = load_experiment(write_experiment(tmp_path, tmp_path / "main", 'strategies = ["none"]\nseeds = [1]\n'))
     assert loaded.scenario.stations[0].edge == corridors[0].edges[0]
+
+
+def test_station_and_incident_lie_where_an_engine_can_stop_not_on_a_stub_past_the_last_junction(
+        tmp_path: Path) -> None:
+    """The street runs on 7 m past its junction with a side street: that stub is too short for a station or an
+    incident (an engine stopping there stands in the junction), so the corridor's end there moves to the edge
+    before it, whichever way the corridor runs."""
+    street = [(49.4, 8.680 + 0.004 * k, k in (1, 2)) for k in range(4)] + [(49.4, 8.6921, False)]
+    side = [(49.399, 8.692, False), (49.4, 8.692, False), (49.401, 8.692, False)]
+    source = _osm(tmp_path / "stub.osm", [(street, {**MAIN, "name": "Hauptstraße"}),
+                                          (side, {"highway": "residential", "name": "Querweg"})])
+    done = _from_osm(source, tmp_path / "stub")
+    assert done.exit_code == 0, done.output  # type: ignore[attr-defined]
+    net_file = tmp_path / "stub" / "stub.net.xml"
+    corridor = detect_corridors(net_file)[0]
+    net = sumolib.net.readNet(str(net_file))
+    stubs = [edge for edge in corridor.edges if net.getEdge(edge).getLength() < STOP_EDGE_M]
+    assert stubs and stubs[0] in (corridor.edges[0], corridor.edges[-1])  # the corridor does end on the stub
+    scenario = load_experiment(write_experiment(tmp_path, tmp_path / "stub", 'strategies = ["none"]\nseeds = [1]\n'))
+    ends = (scenario.scenario.stations[0].edge, scenario.scenario.incident_edges[0])
+    assert all(edge in corridor.edges and edge not in stubs for edge in ends), (ends, corridor.edges)
 
 
 def test_a_dual_carriageway_signal_pair_is_one_signal(tmp_path: Path) -> None:

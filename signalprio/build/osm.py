@@ -31,6 +31,8 @@ NETCONVERT_URBAN = [
     "--osm.turn-lanes", "true", "--output.street-names", "true", "--no-turnarounds", "true",
     "--keep-edges.by-vclass", "passenger", "--no-warnings", "true",
 ]
+#: an engine (up to 12 m) must be able to stop on the station's and the incident's edge clear of the junctions
+STOP_EDGE_M = 20.0
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,7 @@ def build_osm_scenario(source: Path, name: str, folder: Path, bbox: tuple[float,
     finally:
         osm.unlink(missing_ok=True)
     best = chosen[0] if chosen else _any_signal(net)
+    station_edge, incident_edge = scenario_ends(net, best)
     # background demand weighted towards fast roads (arterials): speed exponent 2, more lanes more trips
     peak = random_trips(net, period_s, 5.0, 7200.0, 42, ("--speed-exponent", "2", "--lanes"))
     offpeak = random_trips(net, period_s * 2, 5.0, 7200.0, 42, ("--speed-exponent", "2", "--lanes"))
@@ -142,13 +145,27 @@ def build_osm_scenario(source: Path, name: str, folder: Path, bbox: tuple[float,
         f'description = "built from OpenStreetMap ({source.name}); corridor: {best.name}, '
         f'{len(best.signals)} signals"\n'
         f'network = "{net.name}"\n'
-        f'incident_edges = ["{best.edges[-1]}"]\n\n'
+        f'incident_edges = ["{incident_edge}"]\n\n'
         f'[demand]\npeak = ["{_copy(peak, folder, "peak.trips.xml")}"]\n'
         f'offpeak = ["{_copy(offpeak, folder, "offpeak.trips.xml")}"]\n\n'
-        f'[[stations]]\nname = "start of the {best.name} corridor (edit me)"\nedge = "{best.edges[0]}"\n'
+        f'[[stations]]\nname = "start of the {best.name} corridor (edit me)"\nedge = "{station_edge}"\n'
         'position_m = 1.0\n'
     )
     return folder, corridors
+
+
+def scenario_ends(net_file: Path, corridor: Corridor) -> tuple[str, str]:
+    """The station's and the incident's edge: the first and the last edge of the corridor where an engine can stop,
+    at least STOP_EDGE_M long and not part of a roundabout (a corridor that runs into a roundabout otherwise ends
+    on a connector a few decimetres long inside it, where no incident lies and every jam of the roundabout blocks
+    the engine's arrival). The corridor's own ends where no edge qualifies."""
+    net = sumolib.net.readNet(str(net_file))
+    in_roundabout = {edge for roundabout in net.getRoundabouts() for edge in roundabout.getEdges()}
+    usable = [edge for edge in corridor.edges
+              if edge not in in_roundabout and net.getEdge(edge).getLength() >= STOP_EDGE_M]
+    if len(usable) < 2:
+        return corridor.edges[0], corridor.edges[-1]
+    return usable[0], usable[-1]
 
 
 def _check_built(source: Path, net: Path, ways: int) -> None:
