@@ -12,6 +12,7 @@ import html
 import io
 import shutil
 import subprocess
+import textwrap
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from pathlib import Path
@@ -34,6 +35,8 @@ from signalprio.sumo.loader import street_names
 
 matplotlib.rcParams["svg.hashsalt"] = "signalprio"  # stable ids: the same tables give the same SVG
 
+MAX_BARS = 20  # signals or roads per chart; the table beside it has every one
+NOT_ENTERED = "(not entered)"  # other traffic still waiting to enter the network when the run ended
 ARM_TABLES = frozenset({"compliance", "compliance_layouts", "envelope"})  # shown for every layout
 COLOURS = {"G": "#2e7d32", "g": "#66bb6a", "y": "#f9a825", "u": "#f9a825", "r": "#c62828"}
 
@@ -45,6 +48,7 @@ TEXT = {
         "band": "Erreichungsgrad nach Zeitband", "district": "Erreichungsgrad nach Bezirk",
         "saved": "Zeitgewinn je Lichtsignalanlage", "timespace": "Weg-Zeit-Diagramm der Einsatzfahrt",
         "cost": "Auswirkung auf den übrigen Verkehr", "recovery": "Rückkehr in den Signalplan",
+        "largest": "die {k} größten von {n}", "not_entered": "noch nicht ins Netz eingefahren",
         "monitor": "Signalsicherung (Konfliktüberwachung)",
         "safety": "Sicherheit der Einsatzfahrt", "safety_note": "Ein Lauf, in dem ein Einsatzfahrzeug kollidiert, von "
         "SUMO versetzt wird oder nicht ankommt, gilt als gescheitert und geht in keine Zahl dieses Berichts ein.",
@@ -77,6 +81,7 @@ TEXT = {
         "costs": "Übriger Verkehr: Verlustzeit {delay} Fahrzeugstunden je Einsatz ({pct}).",
         "failed_runs": "{count} Läufe scheiterten (Kollision, Versetzung oder nicht angekommen) und gehen in keine "
         "Zahl ein.",
+        "failed_run": "1 Lauf scheiterte (Kollision, Versetzung oder nicht angekommen) und geht in keine Zahl ein.",
         "a_network": "Netz und Signalpläne: Szenario „{scenario}“ (wie im Szenario angegeben; angenähert, nicht "
                      "vermessen).",
         "a_traffic": "Verkehr: {load}; {incidents} Einsätze, je {seeds} Zufallszahlen (Seeds) der Verkehrsnachfrage.",
@@ -100,6 +105,7 @@ TEXT = {
         "band": "Achievement rate by time band", "district": "Achievement rate by district",
         "saved": "Seconds saved at each signal", "timespace": "Time-space diagram of the engine's run",
         "cost": "Cost to other traffic", "recovery": "Return to the signal plan",
+        "largest": "the {k} largest of {n}", "not_entered": "not yet entered the network",
         "monitor": "Signal safety (conflict monitor)",
         "safety": "Safety of the emergency run", "safety_note": "A run in which an engine collides, is teleported by "
         "SUMO or does not arrive is a failed run and is in no figure of this report.",
@@ -130,6 +136,7 @@ TEXT = {
         "{reds_b} with {b}; conflicts (TTC < 1.5 s or PET < 1 s) per trip {conf_a} and {conf_b}.",
         "costs": "Other traffic: delay {delay} vehicle-hours per incident ({pct}).",
         "failed_runs": "{count} runs failed (collision, teleport or no arrival) and are in no figure.",
+        "failed_run": "1 run failed (collision, teleport or no arrival) and is in no figure.",
         "a_network": "Network and signal programs: scenario '{scenario}' (as the scenario gives them; approximate, "
                      "not surveyed).",
         "a_traffic": "Traffic: {load}; {incidents} incidents, {seeds} seeds of the demand each.",
@@ -213,9 +220,16 @@ class Scope:
         text = str(value)
         if text.startswith("stage "):
             return f"{STAGE[self.lang]} {text.removeprefix('stage ')}"
+        if text == NOT_ENTERED:
+            return self.t["not_entered"]
         if text in self.labels:
             return f"{self.labels[text]} ({text})"
         return NAMES[self.lang].get(text, text)
+
+    def short_names(self, values: list[object]) -> list[str]:
+        """Chart labels: the street name alone where it tells the items apart, the id added where two share one."""
+        plain = [self.labels.get(str(v)) or self.name(v) for v in values]
+        return [name if plain.count(name) == 1 else self.name(v) for name, v in zip(plain, values, strict=True)]
 
     def display(self, table: pd.DataFrame, format_numbers: bool = True) -> pd.DataFrame:
         """A table as the page shows it: names for identifiers, readable headers, German decimal commas in German
@@ -304,7 +318,8 @@ def _scope(frames: dict[str, pd.DataFrame], summary: dict[str, Any], chosen: str
 
 def _save(fig: Figure, folder: Path, key: str) -> str:
     """Write the chart as PNG and SVG and return the SVG to embed (reproducible: no dates, fixed ids)."""
-    fig.tight_layout()
+    if fig.get_layout_engine() is None:  # a chart with a title over the whole figure lays itself out
+        fig.tight_layout()
     fig.savefig(folder / f"{key}.png", dpi=120, metadata={"Software": None})
     fig.savefig(folder / f"{key}.svg", metadata={"Date": None})
     buffer = io.StringIO()
@@ -328,7 +343,9 @@ def _headline_tables(scope: Scope) -> dict[str, pd.DataFrame]:
     arms = scope.frames.get("compliance_layouts", pd.DataFrame())
     if len(arms):
         arms = arms[arms["plan"] == plan["name"]]
-        tables["layouts"] = _headline_table(arms, t, t["col_reference"].format(reference=arms["reference"].iloc[0]))
+        layout, _, strategy = str(arms["reference"].iloc[0]).rpartition("/")
+        reference = f"{scope.name(layout)} / {scope.name(strategy)}"
+        tables["layouts"] = _headline_table(arms, t, t["col_reference"].format(reference=reference))
     envelope = scope.frames.get("envelope", pd.DataFrame())
     if len(envelope):
         tables["envelope"] = _envelope_table(envelope, scope)
@@ -438,24 +455,34 @@ def _saved(scope: Scope) -> Chart | None:
     if BASELINE not in strategies or not len(lost):
         return None
     base = lost[lost["strategy"] == BASELINE].set_index("signal_id")["lost"]
-    order = lost.groupby("signal_id")["order"].median().sort_values().index
-    fig, ax = plt.subplots(figsize=(8, 3.8))
-    others = [s for s in strategies if s != BASELINE]
-    width = 0.8 / max(len(others), 1)
-    rows = []
-    for k, strategy in enumerate(others):
-        mine = lost[lost["strategy"] == strategy].set_index("signal_id")["lost"]
-        saved = (base - mine).reindex(order)
-        ax.bar(np.arange(len(order)) + k * width, saved.to_numpy(), width, label=scope.name(strategy))
-        rows += [{"strategy": strategy, "signal_id": sid, "seconds_saved": round(float(v), 1)}
-                 for sid, v in saved.items()]
-    ax.set_xticks(np.arange(len(order)) + width * (len(others) - 1) / 2, [scope.name(s) for s in order], rotation=45,
-                  ha="right")
-    ax.set(ylabel=t["seconds_saved"])
-    ax.set_title(f"{t['saved']}\n{scope.context}, {t['n_incidents'].format(n=signals['incident'].nunique())}",
-                 fontsize=10)
-    ax.legend()
-    return _chart(scope, "saved", fig, pd.DataFrame(rows))
+    order = lost.groupby("signal_id")["order"].median().sort_values().index  # route order
+    saved = pd.DataFrame({strategy: (base - lost[lost["strategy"] == strategy].set_index("signal_id")["lost"])
+                          .reindex(order) for strategy in strategies if strategy != BASELINE})
+    fig = _item_bars(scope, saved, "saved", t["seconds_saved"],
+                     t["n_incidents"].format(n=signals["incident"].nunique()))
+    rows = saved.round(1).rename_axis("signal_id").reset_index().melt(
+        id_vars="signal_id", var_name="strategy", value_name="seconds_saved")
+    return _chart(scope, "saved", fig, rows[["strategy", "signal_id", "seconds_saved"]])
+
+
+def _item_bars(scope: Scope, values: pd.DataFrame, key: str, xlabel: str, counted: str) -> Figure:
+    """One horizontal bar per signal or road (index) and strategy (columns), names readable on the left: a city has
+    dozens, so beyond MAX_BARS only the largest (by magnitude) are drawn and the title says so; the table keeps all."""
+    t = scope.t
+    shown = values
+    if len(values) > MAX_BARS:
+        shown = values.loc[values.abs().max(axis=1).sort_values(ascending=False).index[:MAX_BARS]]
+    labels = [textwrap.fill(name, 45) for name in scope.short_names(list(shown.index))]
+    lines = max(label.count("\n") + 1 for label in labels)
+    fig, ax = plt.subplots(figsize=(10, 1.8 + (0.2 + 0.2 * lines) * len(shown) * max(1, len(shown.columns) / 2)),
+                           layout="constrained")
+    shown.set_axis(labels).rename(columns=scope.name).iloc[::-1].plot.barh(ax=ax, width=0.8)
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set(xlabel=xlabel, ylabel="")
+    ax.legend(title=t["strategy"], fontsize=8)
+    top = f" ({t['largest'].format(k=MAX_BARS, n=len(values))})" if len(values) > MAX_BARS else ""
+    fig.suptitle(f"{t[key]}{top}\n{scope.context}, {counted}", fontsize=10)
+    return fig
 
 
 def _time_space(scope: Scope, incident: str | None) -> Chart:
@@ -508,11 +535,8 @@ def _cost(scope: Scope) -> Chart | None:
         return None
     per = entries.groupby(["strategy", "entry_edge"])["delay_s"].sum() / runs["incident"].nunique()
     change = (per.unstack(0).sub(per.unstack(0)[BASELINE], axis=0)).drop(columns=[BASELINE])
-    top = change.abs().max(axis=1).sort_values(ascending=False).index[:12]
-    fig, ax = plt.subplots(figsize=(8, 4))
-    change.loc[top].rename(index=scope.name, columns=scope.name).plot.barh(ax=ax)
-    ax.set(xlabel=t["delay_change"], ylabel="")
-    ax.set_title(f"{t['cost']}\n{scope.context}, {t['n_incidents'].format(n=runs['incident'].nunique())}", fontsize=10)
+    change = change.rename(index={"": NOT_ENTERED})  # vehicles still waiting to enter at the end have no lane
+    fig = _item_bars(scope, change, "cost", t["delay_change"], t["n_incidents"].format(n=runs["incident"].nunique()))
     return _chart(scope, "cost", fig, change.round(1).reset_index())
 
 
@@ -524,10 +548,7 @@ def _recovery(scope: Scope) -> Chart | None:
     if not len(resumed):
         return None
     recovery = resumed.groupby(["strategy", "signal_id"])["detail"].median().unstack(0)
-    fig, ax = plt.subplots(figsize=(8, 3.5))
-    recovery.rename(index=scope.name, columns=scope.name).plot.bar(ax=ax, rot=45)
-    ax.set(ylabel=t["recovery_s"], xlabel="")
-    ax.set_title(f"{t['recovery']}\n{scope.context}, {t['n_returns'].format(n=len(resumed))}", fontsize=10)
+    fig = _item_bars(scope, recovery, "recovery", t["recovery_s"], t["n_returns"].format(n=len(resumed)))
     return _chart(scope, "recovery", fig, recovery.round(1).reset_index())
 
 
@@ -576,7 +597,8 @@ def _findings_text(scope: Scope, summary: dict[str, Any]) -> tuple[list[str], li
                     delay=_signed(scope.number(round(sb["other_delay_change_per_incident_s"] / 3600, 2))),
                     pct=f"{_signed(scope.number(round(sb['other_delay_change_pct'], 1)))} %"))
     if summary.get("failed"):
-        sentences.append(t["failed_runs"].format(count=len(summary["failed"])))
+        count = len(summary["failed"])
+        sentences.append(t["failed_run"] if count == 1 else t["failed_runs"].format(count=count))
     engine = parameters.get("engine", {})
     incidents = scope.frames["runs"]["incident"].nunique()
     assumptions = [
@@ -718,8 +740,9 @@ def _html(scope: Scope, summary: dict[str, Any], tables: dict[str, pd.DataFrame]
     def table(frame: pd.DataFrame) -> str:
         return str(scope.display(frame).to_html(index=False, escape=True, border=0))
 
+    context = html.escape(scope.context).replace("\n", "<br>")  # the chosen layout on a line of its own
     sections = [_findings(scope, findings),
-                f"<h2>{html.escape(t['headline'])}</h2><p>{html.escape(scope.context)}</p>" + table(tables["headline"])]
+                f"<h2>{html.escape(t['headline'])}</h2><p>{context}</p>" + table(tables["headline"])]
     if "layouts" in tables:
         sections.append(f'<section id="layouts"><h2>{html.escape(t["layouts"])}</h2>'
                         + table(tables["layouts"]) + "</section>")

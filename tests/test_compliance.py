@@ -159,6 +159,11 @@ def test_one_layout_gives_no_layout_comparison() -> None:
     assert layout_comparison(outcomes).empty
 
 
+def test_two_layouts_with_no_evaluable_stage_give_an_empty_comparison_not_an_error() -> None:
+    """One HLF (6 Funktionen) never makes stage 1 (10): there are no outcomes, and the comparison is empty."""
+    assert layout_comparison(pd.DataFrame(), ["none"], ["old", "both"]).empty
+
+
 def test_wilson_interval_on_whole_counts_is_scipys() -> None:
     from scipy import stats
 

@@ -153,3 +153,24 @@ def test_regression_check_refuses_several_layouts(tmp_path: Path) -> None:
                                     "--baseline", str(tmp_path / "base.json"), "--update"])
     assert done.exit_code == 2 and "field 'layouts': a regression check runs one station layout" in done.output
     assert not (tmp_path / "base.json").exists()
+
+
+@pytest.mark.sumo
+def test_the_german_report_of_two_layouts_names_the_reference_in_german(town: tuple[Path, object],
+                                                                         tmp_path: Path) -> None:
+    """The layouts table compares every arm with the first layout without priority: its header reads 'old / ohne
+    Vorrang', not the raw 'old/none', and the chosen layout of the charts stands on a line of its own."""
+    from typer.testing import CliRunner
+
+    from signalprio.cli import app
+
+    experiment = _town_experiment(town, tmp_path, '["old", "both"]', "none").path
+    experiment.write_text(experiment.read_text().replace('strategies = ["none"]', 'strategies = ["none", "green-wave"]')
+                          .replace('stages = [["HLF"]]', 'stages = [["ELW", "HLF", "DLK"]]'))
+    done = CliRunner().invoke(app, ["run", str(experiment), "--results", str(tmp_path / "results"), "-j", "2"])
+    assert done.exit_code == 0, done.output
+    report = CliRunner().invoke(app, ["report", str(tmp_path / "results" / "test"), "--lang", "de"])
+    assert report.exit_code == 0, report.output
+    page = (tmp_path / "results" / "test" / "report" / "index.html").read_text()
+    assert "Änderung ggü. old / ohne Vorrang [95 %-KI]" in page and "old/none" not in page
+    assert "<br>Diagramme unten für die Wachen: old" in page

@@ -123,10 +123,10 @@ def layout_comparison(outcomes: pd.DataFrame, order: list[str] | None = None,
 
     Answers "how much of what new stations deliver could signal priority deliver": each arm's
     paired change in Erreichungsgrad and arrival time on the same incidents and seeds.
-    Empty unless the experiment compares two or more layouts.
+    Empty unless the experiment compares two or more layouts and some stage could be evaluated.
     """
     layouts = layouts or (list(dict.fromkeys(outcomes["layout"])) if len(outcomes) else [])
-    if len(layouts) < 2:
+    if len(layouts) < 2 or outcomes.empty:
         return pd.DataFrame(columns=["plan", "stage", "stage_index", *ARM, "n", "met", "rate"])
     rows = []
     for (plan, stage_index), by_stage in outcomes.groupby(["plan", "stage_index"], sort=False):
