@@ -12,7 +12,9 @@ followed in a quarter of the runs. This model takes its place, the same way in e
   stop is committed and goes on;
 - the engine stops before the stop line while a committed vehicle has not yet left the junction,
   then crosses at the bounded red-crossing speed, and keeps that speed until it has left the junction;
-- held vehicles are released once the engine has left the junction (or its own link turns green).
+- held vehicles are released once the engine has left the junction (or its own link turns green);
+- with green, the engine still stops before the line while a vehicle of a conflicting movement whose green has
+  ended is inside the junction (the session lists such an engine with those vehicles as committed).
 
 Pure: observations in, commands out. The simulation session reads the few vehicles it needs (only
 near an engine facing red) and applies the commands as speed limits.
@@ -40,6 +42,7 @@ class Foe:
     approach_edge: str  # the edge it approaches on: once on another (non-internal) edge, it has left
     inside: bool = False  # already past its stop line: it can only clear the junction
     upstream: frozenset[str] = frozenset()  # edges before the approach it may still be on (short approach lanes)
+    through: frozenset[str] = frozenset()  # the junction's internal edges of its conflicting movements
 
 
 @dataclass(frozen=True)
@@ -137,11 +140,12 @@ class RightOfWay:
                 self.held_total += 1
                 commands.append(SpeedLimit(foe.id, 0.0))
             else:
-                crossing.committed[foe.id] = foe.upstream | {foe.approach_edge}
+                crossing.committed[foe.id] = foe.upstream | foe.through | {foe.approach_edge}
         for vehicle, approach in list(crossing.committed.items()):
-            road = roads.get(vehicle, "")
-            if road == "" or (road not in approach and not road.startswith(":")):
-                del crossing.committed[vehicle]  # it has left the junction (or the network)
+            if vehicle not in roads:  # committed this step: just seen on its approach or inside the junction
+                continue
+            if roads[vehicle] not in approach:  # neither approaching nor on a conflicting path through the junction
+                del crossing.committed[vehicle]  # it has left the junction (or the network: '')
         room, decel = max(engine.distance_m - STOP_GAP_M, 0.0), PLANNING_DECEL_SHARE * engine.decel
         if engine.inside:
             speed = self.red_speed

@@ -35,13 +35,24 @@ def test_cross_traffic_that_can_stop_is_held_and_the_engine_reaches_the_line_at_
 
 def test_engine_stops_before_the_line_until_a_committed_vehicle_has_left_the_junction() -> None:
     model = RightOfWay(RED, 1.0)
-    close = Foe("car", 8.0, 13.9, 4.5, "side")  # too close to stop: it goes on
-    limit = next(c for c in model.decide([_engine(20.0, (close,))], {"car": "side"}) if c.vehicle == "e")
+    close = Foe("car", 8.0, 13.9, 4.5, "side", through=frozenset({":J1_3"}))  # too close to stop: it goes on
+    # the session reads the roads of tracked vehicles before the step: a vehicle committed now is not among them
+    limit = next(c for c in model.decide([_engine(20.0, (close,))], {}) if c.vehicle == "e")
     assert isinstance(limit, SpeedLimit) and limit.speed == pytest.approx(math.sqrt(2 * B * 19.0))
-    inside = next(c for c in model.decide([_engine(10.0, ())], {"car": ":J1_3_0"}) if c.vehicle == "e")
+    inside = next(c for c in model.decide([_engine(10.0, ())], {"car": ":J1_3"}) if c.vehicle == "e")
     assert isinstance(inside, SpeedLimit) and inside.speed == pytest.approx(math.sqrt(2 * B * 9.0))  # still inside
     gone = next(c for c in model.decide([_engine(5.0, ())], {"car": "out"}) if c.vehicle == "e")
     assert isinstance(gone, SpeedLimit) and gone.speed == pytest.approx(math.sqrt(RED**2 + 2 * B * 4.0))
+
+
+def test_a_committed_vehicle_inside_another_junction_or_on_a_harmless_turn_has_left() -> None:
+    """Only its approach and the internal edges of its conflicting movements keep a committed vehicle in the
+    crossing: downstream, in the next junction's internal lanes, it no longer blocks the engine."""
+    model = RightOfWay(RED, 1.0)
+    close = Foe("car", 8.0, 13.9, 4.5, "side", through=frozenset({":J1_3"}))
+    model.decide([_engine(20.0, (close,))], {})
+    onwards = next(c for c in model.decide([_engine(10.0)], {"car": ":J2_5"}) if c.vehicle == "e")
+    assert isinstance(onwards, SpeedLimit) and onwards.speed > RED
 
 
 def test_a_limit_never_asks_for_more_than_the_engines_normal_deceleration() -> None:
@@ -142,3 +153,60 @@ def test_without_priority_the_engine_gets_through_a_two_lane_queue(tmp_path: Pat
     assert (runs["stops"] > 0).any()  # it met the queue
     assert runs["reds_entered"].sum() > 0
     assert runs["red_entry_speed_max_kmh"].fillna(0).max() <= 10.0 + 3.0  # per-step limit: see above
+
+
+@pytest.mark.sumo
+def test_an_engine_with_green_waits_until_a_vehicle_left_inside_the_junction_has_cleared_it(
+        tmp_path: Path, empty_arterial: Path, backend: str) -> None:
+    """A side-street car stands inside J1 (entered on its green, then its signal ended), the engine approaches on
+    the arterial's green: it stops before the stop line while the car is inside and crosses once the car has left
+    (SUMO alone lets it pass in front of the waiting car, which may then move off into it: a DLK on mannheim-city).
+    """
+    from signalprio.fleet import load_fleet, vtypes_additional
+    from signalprio.sumo.loader import load_network
+    from signalprio.sumo.session import EngineSlot, SumoSession
+
+    network = load_network(empty_arterial / "arterial.net.xml")
+    signal = network.signals["J1"]
+    through, side = signal.link(1), signal.link(9)  # inbound through vs side-street through: foes
+    hlf = load_fleet()["HLF"]
+    (tmp_path / "fire.add.xml").write_text(vtypes_additional({"HLF": hlf}, 10.0))
+    session = SumoSession(backend, network, ["-n", str(network.path), "-a", str(tmp_path / "fire.add.xml"),
+                                             "--no-step-log", "true", "--collision.check-junctions", "true"])
+    session.start()
+    api = session._api  # test-only: stage the car and the signal states directly in SUMO
+    try:
+        side_edge, approach = side.from_lane.rsplit("_", 1)[0], through.from_lane.rsplit("_", 1)[0]
+        api.trafficlight.setRedYellowGreenState("J1", "".join("G" if i == 9 else "r" for i in range(len(signal.links))))
+        api.route.add("side", [side_edge, side.to_lane.rsplit("_", 1)[0]])
+        length = api.lane.getLength(side.from_lane)
+        api.vehicle.add("car", "side", departLane=side.from_lane.rsplit("_", 1)[1], departPos=f"{length - 8:.1f}",
+                        departSpeed="5")
+        for _ in range(10):
+            session.step()
+            if api.vehicle.getRoadID("car").startswith(":"):
+                api.vehicle.setSpeed("car", 0.0)
+                break
+        assert api.vehicle.getRoadID("car").startswith(":"), "the car did not get inside the junction"
+        api.trafficlight.setRedYellowGreenState("J1", "".join("G" if i == 1 else "r" for i in range(len(signal.links))))
+        slot = EngineSlot("engine", "unit", hlf)
+        session.add_engine(slot, [approach, through.to_lane.rsplit("_", 1)[0]], session.time, 0.0, 10.0, session.time)
+        model, inside_while_car_inside, stopped = RightOfWay(10 / 3.6, 1.0), [], False
+        for second in range(200):
+            session.step()
+            obs = session.observe()
+            session.right_of_way(obs, model, 100.0)
+            if not slot.active:
+                continue
+            road, speed = api.vehicle.getRoadID("engine"), api.vehicle.getSpeed("engine")
+            car_inside = "car" in api.vehicle.getIDList() and api.vehicle.getRoadID("car").startswith(":")
+            if car_inside and road != approach:
+                inside_while_car_inside.append(second)
+            stopped = stopped or (car_inside and speed < 0.1 and road == approach)
+            if stopped and car_inside and second > 60:
+                api.vehicle.setSpeed("car", -1.0)  # the car moves off and clears the junction
+        assert inside_while_car_inside == [] and stopped
+        assert slot.arrived_at is not None  # and then the engine went on
+        assert api.simulation.getCollidingVehiclesNumber() == 0
+    finally:
+        session.close()

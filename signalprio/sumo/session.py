@@ -40,7 +40,7 @@ from signalprio.control.types import (
 )
 from signalprio.errors import UserError
 from signalprio.fleet import VehicleType
-from signalprio.model.network import Network, Signal
+from signalprio.model.network import Network, Signal, SignalLink
 from signalprio.rightofway import EngineAtRed, Foe, RightOfWay, SpeedLimit
 from signalprio.sumo.binaries import binary, tool_environment
 
@@ -258,6 +258,15 @@ class SumoSession:
                 signal_id, link, distance, inside = ahead.signal_id, ahead.link_index, ahead.distance_m, False
             elif crossing is not None and self._road(engine.id).startswith(":"):
                 (signal_id, link), distance, inside = crossing, 0.0, True
+            elif ahead is not None and view is not None and ahead.distance_m <= reaction_m:
+                # green for the engine, but a vehicle whose own green has ended may still be inside the junction (a
+                # left turner that waited there for oncoming traffic): it must clear now, and the engine lets it
+                left_inside = self._inside(self.network.signals[ahead.signal_id], ahead.link_index, view.state)
+                if left_inside:
+                    engines.append(EngineAtRed(engine.id, ahead.signal_id, ahead.link_index, ahead.distance_m,
+                                               engine.speed, slot.vehicle_type.decel_mps2, engine.desired_speed,
+                                               left_inside))
+                continue
             else:
                 continue
             engines.append(EngineAtRed(engine.id, signal_id, link, distance, engine.speed,
@@ -279,12 +288,11 @@ class SumoSession:
         lanes before a short approach lane), whatever their signal shows now (a red one may turn green while the
         engine crosses), and those inside the junction."""
         api = self._api
-        own = signal.approach_edge(link)  # vehicles ahead of the engine must clear its way, never stop in it
-        foe_links = [signal.link(j) for j in sorted(signal.link_indices)
-                     if (link, j) in signal.foes and signal.approach_edge(j) != own]
         out = []
+        foe_links = _foe_links(signal, link)
         for lane in sorted({foe.from_lane for foe in foe_links}):
             before, upstream = signal.upstream.get(lane, ()), signal.upstream_edges(lane)
+            through = frozenset(edge for foe in foe_links if foe.from_lane == lane for edge in self._via_edges(foe))
             for looked, offset in ((lane, 0.0), *before):
                 if offset > reaction_m:
                     break
@@ -293,12 +301,28 @@ class SumoSession:
                     distance = offset + length - api.vehicle.getLanePosition(vehicle)
                     if distance <= reaction_m and vehicle not in self.engines:
                         out.append(Foe(vehicle, distance, api.vehicle.getSpeed(vehicle),
-                                       api.vehicle.getDecel(vehicle), lane.rsplit("_", 1)[0], upstream=upstream))
-        for foe in foe_links:  # already inside the junction: committed whatever their speed
+                                       api.vehicle.getDecel(vehicle), lane.rsplit("_", 1)[0], upstream=upstream,
+                                       through=through))
+        return (*out, *self._inside(signal, link))
+
+    def _inside(self, signal: Signal, link: int, ended_in: str | None = None) -> tuple[Foe, ...]:
+        """Vehicles inside the junction on a movement that conflicts with `link`: committed whatever their speed.
+        With a signal state `ended_in`, only those of movements whose green has ended (waiting ones on a green
+        movement yield to the engine as SUMO's junction model makes them)."""
+        api, out = self._api, []
+        for foe in _foe_links(signal, link):
+            if ended_in is not None and ended_in[foe.index] in "GgO":
+                continue
+            through = self._via_edges(foe)
             for via in self._via_lanes(foe.from_lane, foe.to_lane):
-                out += [Foe(vehicle, 0.0, api.vehicle.getSpeed(vehicle), 0.01, foe.from_lane.rsplit("_", 1)[0], True)
+                out += [Foe(vehicle, 0.0, api.vehicle.getSpeed(vehicle), 0.01, foe.from_lane.rsplit("_", 1)[0], True,
+                            through=through)
                         for vehicle in api.lane.getLastStepVehicleIDs(via) if vehicle not in self.engines]
         return tuple(out)
+
+    def _via_edges(self, foe: SignalLink) -> frozenset[str]:
+        """The internal edges a connection runs through: a vehicle on one of them is still in the conflict."""
+        return frozenset(via.rsplit("_", 1)[0] for via in self._via_lanes(foe.from_lane, foe.to_lane))
 
     def _via_lanes(self, from_lane: str, to_lane: str) -> list[str]:
         """The internal lanes a connection runs through (SUMO's own link table, read once per connection)."""
@@ -358,6 +382,14 @@ class SumoSession:
                 light.setPhaseDuration(command.signal_id, command.remaining_s)
             elif isinstance(command, AdjustPhase):
                 light.setPhaseDuration(command.signal_id, command.remaining_s)
+
+
+def _foe_links(signal: Signal, link: int) -> list[SignalLink]:
+    """The signal's links whose movement conflicts with `link`, except those from the engine's own approach (vehicles
+    ahead of the engine must clear its way, never stop in it)."""
+    own = signal.approach_edge(link)
+    return [signal.link(j) for j in sorted(signal.link_indices)
+            if (link, j) in signal.foes and signal.approach_edge(j) != own]
 
 
 def route_signals(network: Network, route: tuple[str, ...], depart_pos: float) -> tuple[SignalAhead, ...]:
