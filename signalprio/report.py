@@ -75,6 +75,7 @@ TEXT = {
         "answer": "Mit der Strategie „{b}“ erreichen {rate_b} statt {rate_a} der Einsätze {stage} ({crew} Funktionen "
         "in {minutes} min, {clock}; Zielwert {target}). Änderung {change} (95 %-KI {low} bis {high}), "
         "n = {n} Einsätze.",
+        "answer_layout": "Wachen „{layout}“: ",
         "driving_sentence": "Die Anfahrzeit der Einsatzfahrzeuge sinkt im Median von {a} auf {b}.",
         "safe": "Sicherheit: {collisions} Kollisionen von Einsatzfahrzeugen; bei Rot eingefahren je Fahrt {reds_a} "
         "ohne Vorrang, {reds_b} mit „{b}“; Konflikte (TTC < 1,5 s oder PET < 1 s) je Fahrt {conf_a} bzw. {conf_b}.",
@@ -131,6 +132,7 @@ TEXT = {
         "findings": "Key findings", "assumptions": "Assumptions and limits",
         "answer": "With {b}, {rate_b} instead of {rate_a} of incidents meet {stage} ({crew} Funktionen in {minutes} "
         "min, {clock}; target {target}). Change {change} (95 % CI {low} to {high}), n = {n} incidents.",
+        "answer_layout": "Stations '{layout}': ",
         "driving_sentence": "The engines' median driving time falls from {a} to {b}.",
         "safe": "Safety: {collisions} engine collisions; red signals entered per trip {reds_a} without priority, "
         "{reds_b} with {b}; conflicts (TTC < 1.5 s or PET < 1 s) per trip {conf_a} and {conf_b}.",
@@ -582,6 +584,8 @@ def _findings_text(scope: Scope, summary: dict[str, Any]) -> tuple[list[str], li
             target=_percent(stage["target_rate"]),
             change=f"{100 * b['rate_change']:+.0f} {t['pt']}", low=f"{100 * b['rate_change_low']:+.0f}",
             high=f"{100 * b['rate_change_high']:+.0f}", n=b["n"]))
+        if compliance["layout"].nunique() > 1:  # the sentences speak of the first layout: say which
+            sentences[-1] = t["answer_layout"].format(layout=scope.name(b["layout"])) + sentences[-1]
         sa, sb = strategies.get(BASELINE, {}), strategies.get(preempting[0], {})
         if sa and sb:
             sentences.append(t["driving_sentence"].format(a=_clock(sa["driving_median_s"]),

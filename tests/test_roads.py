@@ -173,4 +173,4 @@ def test_the_german_report_of_two_layouts_names_the_reference_in_german(town: tu
     assert report.exit_code == 0, report.output
     page = (tmp_path / "results" / "test" / "report" / "index.html").read_text()
     assert "Änderung ggü. old / ohne Vorrang [95 %-KI]" in page and "old/none" not in page
-    assert "<br>Diagramme unten für die Wachen: old" in page
+    assert "<br>Diagramme unten für die Wachen: old" in page and "Wachen „old“: Mit der Strategie" in page
