@@ -125,7 +125,7 @@ TEXT = {
         "col_stage": "stage", "col_rate": "achievement rate [95 % CI]", "col_target": "target",
         "col_change": "change vs no priority [95 % CI]",
         "layouts": "Station layouts and strategies compared", "stations": "stations",
-        "col_reference": "change vs {reference} [95 % CI]", "charts_for": "charts below for the stations",
+        "col_reference": "change vs {reference} [95 % CI]", "charts_for": "Charts below for the stations",
         "pt": "pt", "seed": "seed", "n_incidents": "n = {n} incidents", "n_returns": "n = {n} returns to the plan",
         "sheet_headline": "achievement rate", "sheet_layouts": "station layouts",
         "sheet_envelope": "envelope", "sheet_incidents": "incidents", "sheet_breakdown": "breakdown",
@@ -278,7 +278,7 @@ def build_report(folder: Path, lang: str = "de", incident: str | None = None, la
     tables = _headline_tables(scope)
     charts = [_cumulative(frames["compliance_incidents"], layouts, scope)]
     if len(layouts) > 1:  # the curves above show every layout; the charts below one
-        scope = replace(scope, context=f"{scope.context}\n{scope.t['charts_for']}: {chosen}")
+        scope = replace(scope, context=f"{scope.context}\n{scope.t['charts_for']}: {scope.name(chosen)}")
     charts += [_components(scope), _rates_by(scope, "band"), _rates_by(scope, "district"), _saved(scope),
                _time_space(scope, incident), _cost(scope), _recovery(scope)]
     tables["monitor"] = _monitor_table(scope)
@@ -454,7 +454,7 @@ def _saved(scope: Scope) -> Chart | None:
     signals = scope.frames["signals"]
     lost = signals.groupby(["strategy", "signal_id"], sort=False).agg(order=("order", "median"),
                                                                       lost=("time_lost_s", "mean")).reset_index()
-    if BASELINE not in strategies or not len(lost):
+    if BASELINE not in strategies or len(strategies) < 2 or not len(lost):  # nothing to compare with no priority
         return None
     base = lost[lost["strategy"] == BASELINE].set_index("signal_id")["lost"]
     order = lost.groupby("signal_id")["order"].median().sort_values().index  # route order
@@ -472,8 +472,8 @@ def _item_bars(scope: Scope, values: pd.DataFrame, key: str, xlabel: str, counte
     dozens, so beyond MAX_BARS only the largest (by magnitude) are drawn and the title says so; the table keeps all."""
     t = scope.t
     shown = values
-    if len(values) > MAX_BARS:
-        shown = values.loc[values.abs().max(axis=1).sort_values(ascending=False).index[:MAX_BARS]]
+    if len(values) > MAX_BARS:  # the largest, in the order the table has them (route order for signals)
+        shown = values[values.index.isin(values.abs().max(axis=1).nlargest(MAX_BARS).index)]
     labels = [textwrap.fill(name, 45) for name in scope.short_names(list(shown.index))]
     lines = max(label.count("\n") + 1 for label in labels)
     fig, ax = plt.subplots(figsize=(10, 1.8 + (0.2 + 0.2 * lines) * len(shown) * max(1, len(shown.columns) / 2)),
@@ -537,6 +537,8 @@ def _cost(scope: Scope) -> Chart | None:
         return None
     per = entries.groupby(["strategy", "entry_edge"])["delay_s"].sum() / runs["incident"].nunique()
     change = (per.unstack(0).sub(per.unstack(0)[BASELINE], axis=0)).drop(columns=[BASELINE])
+    if change.columns.empty:  # only the run without priority: no change to show
+        return None
     change = change.rename(index={"": NOT_ENTERED})  # vehicles still waiting to enter at the end have no lane
     fig = _item_bars(scope, change, "cost", t["delay_change"], t["n_incidents"].format(n=runs["incident"].nunique()))
     return _chart(scope, "cost", fig, change.round(1).reset_index())
@@ -573,7 +575,9 @@ def _findings_text(scope: Scope, summary: dict[str, Any]) -> tuple[list[str], li
     first = first[first["layout"] == first["layout"].iloc[0]] if len(first) else first
     rows = {row["strategy"]: row for row in first.to_dict("records")}
     preempting = [s for s in scope.strategies if s != BASELINE and s in rows]
-    strategies = {row["strategy"]: row for row in summary.get("strategies", [])}
+    layout = first["layout"].iloc[0] if len(first) else None  # every sentence speaks of the same layout
+    strategies = {row["strategy"]: row for row in summary.get("strategies", [])
+                  if layout is None or row.get("layout", layout) == layout}
     sentences = []
     if BASELINE in rows and preempting and plan["stages"]:
         a, b, stage = rows[BASELINE], rows[preempting[0]], plan["stages"][0]

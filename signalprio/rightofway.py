@@ -39,10 +39,10 @@ class Foe:
     distance_m: float  # front to its stop line
     speed: float
     decel: float  # its normal (comfortable) deceleration
-    approach_edge: str  # the edge it approaches on: once on another (non-internal) edge, it has left
+    approach_edge: str  # the edge it approaches on
     inside: bool = False  # already past its stop line: it can only clear the junction
     upstream: frozenset[str] = frozenset()  # edges before the approach it may still be on (short approach lanes)
-    through: frozenset[str] = frozenset()  # the junction's internal edges of its conflicting movements
+    through: frozenset[str] = frozenset()  # the junction's internal edges of its approach's conflicting movements
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,9 @@ class _Crossing:
     signal_id: str
     link: int
     held: set[str] = field(default_factory=set)
-    committed: dict[str, frozenset[str]] = field(default_factory=dict)  # vehicle -> the edges it approaches on
+    # vehicle -> the edges it approaches on and those of its conflicting movements through the junction
+    committed: dict[str, tuple[frozenset[str], frozenset[str]]] = field(default_factory=dict)
+    passing: set[str] = field(default_factory=set)  # committed vehicles seen on their way through the junction
 
 
 class RightOfWay:
@@ -132,20 +134,30 @@ class RightOfWay:
             crossing = self._crossings[engine.id] = _Crossing(engine.signal_id, engine.link)
         commands: list[Command] = []
         for foe in engine.foes:
-            if foe.id in crossing.held or foe.id in crossing.committed:
+            if foe.id in crossing.held:
                 continue
             stoppable = foe.speed < 0.5 or foe.speed**2 / (2 * foe.decel) <= foe.distance_m - STOP_GAP_M
+            if foe.id in crossing.committed and not (foe.speed < 0.5 and not foe.inside):
+                continue  # a committed vehicle that came to a stop on its approach (behind a held one) is held too
             if stoppable and not foe.inside:
+                crossing.committed.pop(foe.id, None)
                 crossing.held.add(foe.id)
                 self.held_total += 1
                 commands.append(SpeedLimit(foe.id, 0.0))
             else:
-                crossing.committed[foe.id] = foe.upstream | foe.through | {foe.approach_edge}
-        for vehicle, approach in list(crossing.committed.items()):
+                crossing.committed[foe.id] = (foe.upstream | {foe.approach_edge}, foe.through)
+                if foe.inside:
+                    crossing.passing.add(foe.id)
+        for vehicle, (approach, through) in list(crossing.committed.items()):
             if vehicle not in roads:  # committed this step: just seen on its approach or inside the junction
                 continue
-            if roads[vehicle] not in approach:  # neither approaching nor on a conflicting path through the junction
-                del crossing.committed[vehicle]  # it has left the junction (or the network: '')
+            road = roads[vehicle]
+            if road in through:
+                crossing.passing.add(vehicle)
+            elif road == "" or (road not in approach and (vehicle in crossing.passing or not road.startswith(":"))):
+                # off its approach and past the junction (an internal edge before it passed is that of a junction
+                # upstream, on its way here), or out of the network
+                del crossing.committed[vehicle]
         room, decel = max(engine.distance_m - STOP_GAP_M, 0.0), PLANNING_DECEL_SHARE * engine.decel
         if engine.inside:
             speed = self.red_speed

@@ -45,14 +45,30 @@ def test_engine_stops_before_the_line_until_a_committed_vehicle_has_left_the_jun
     assert isinstance(gone, SpeedLimit) and gone.speed == pytest.approx(math.sqrt(RED**2 + 2 * B * 4.0))
 
 
-def test_a_committed_vehicle_inside_another_junction_or_on_a_harmless_turn_has_left() -> None:
-    """Only its approach and the internal edges of its conflicting movements keep a committed vehicle in the
-    crossing: downstream, in the next junction's internal lanes, it no longer blocks the engine."""
+def test_a_committed_vehicle_has_left_once_past_the_junction_not_while_crossing_one_upstream() -> None:
+    """On an internal edge of a junction before this one it is still on its way here; on this junction's conflicting
+    path it is passing; after that, even in the next junction's internal lanes, it no longer blocks the engine."""
     model = RightOfWay(RED, 1.0)
-    close = Foe("car", 8.0, 13.9, 4.5, "side", through=frozenset({":J1_3"}))
-    model.decide([_engine(20.0, (close,))], {})
-    onwards = next(c for c in model.decide([_engine(10.0)], {"car": ":J2_5"}) if c.vehicle == "e")
-    assert isinstance(onwards, SpeedLimit) and onwards.speed > RED
+    close = Foe("car", 8.0, 13.9, 4.5, "side", upstream=frozenset({"before"}), through=frozenset({":J1_3"}))
+    model.decide([_engine(30.0, (close,))], {})
+    waiting = math.sqrt(2 * B * 19.0)
+    upstream = next(c for c in model.decide([_engine(20.0)], {"car": ":J0_1"}) if c.vehicle == "e")
+    assert isinstance(upstream, SpeedLimit) and upstream.speed == pytest.approx(waiting)
+    passing = next(c for c in model.decide([_engine(20.0)], {"car": ":J1_3"}) if c.vehicle == "e")
+    assert isinstance(passing, SpeedLimit) and passing.speed == pytest.approx(waiting)
+    onwards = next(c for c in model.decide([_engine(20.0)], {"car": ":J2_5"}) if c.vehicle == "e")
+    assert isinstance(onwards, SpeedLimit) and onwards.speed == pytest.approx(math.sqrt(RED**2 + 2 * B * 19.0))
+
+
+def test_a_committed_vehicle_that_stops_on_its_approach_is_held_and_no_longer_waited_for() -> None:
+    """Too close to stop when first seen, it then stopped behind a held car: it is held too, and the engine goes."""
+    model = RightOfWay(RED, 1.0)
+    model.decide([_engine(30.0, (Foe("car", 8.0, 13.9, 4.5, "side"),))], {})
+    commands = model.decide([_engine(20.0, (Foe("car", 6.0, 0.0, 4.5, "side"),))], {"car": "side"})
+    assert SpeedLimit("car", 0.0) in commands
+    limit = next(c for c in commands if c.vehicle == "e")
+    assert isinstance(limit, SpeedLimit) and limit.speed == pytest.approx(math.sqrt(RED**2 + 2 * B * 19.0))
+    assert Release("car") in model.decide([], {})
 
 
 def test_a_limit_never_asks_for_more_than_the_engines_normal_deceleration() -> None:

@@ -243,35 +243,38 @@ class SumoSession:
 
     def right_of_way(self, obs: Observation, model: RightOfWay, reaction_m: float) -> None:
         """Make way for engines facing red (`signalprio.rightofway`): read the vehicles on the conflicting approaches
-        of each such engine's signal, let the model decide, apply its speed limits.
+        of each such engine's signal, let the model decide, apply its speed limits. An engine with green is listed
+        only while a vehicle whose green has ended is still inside that junction on a conflicting movement.
 
-        Reads nothing unless an engine is within `reaction_m` of a red stop line or crossing one.
+        Reads nothing unless an engine is within `reaction_m` of a signal or crossing one.
         """
         engines = []
         for engine in obs.engines:
-            slot = self.engines[engine.id]
             ahead = engine.signals_ahead[0] if engine.signals_ahead else None
             view = obs.signals.get(ahead.signal_id) if ahead else None
+            near = ahead if ahead is not None and view is not None and ahead.distance_m <= reaction_m else None
+            state = view.state if view is not None else ""
             crossing = model.crossing(engine.id)
-            if ahead is not None and view is not None and ahead.distance_m <= reaction_m \
-                    and view.state[ahead.link_index] not in "GgO":
-                signal_id, link, distance, inside = ahead.signal_id, ahead.link_index, ahead.distance_m, False
+            if near is not None and state[near.link_index] not in "GgO":
+                signal, link, distance, inside = self.network.signals[near.signal_id], near.link_index, \
+                    near.distance_m, False
+                foes = self._foes(signal, link, reaction_m)
             elif crossing is not None and self._road(engine.id).startswith(":"):
-                (signal_id, link), distance, inside = crossing, 0.0, True
-            elif ahead is not None and view is not None and ahead.distance_m <= reaction_m:
+                signal, link, distance, inside = self.network.signals[crossing[0]], crossing[1], 0.0, True
+                foes = self._foes(signal, link, reaction_m)
+            elif near is not None:
                 # green for the engine, but a vehicle whose own green has ended may still be inside the junction (a
                 # left turner that waited there for oncoming traffic): it must clear now, and the engine lets it
-                left_inside = self._inside(self.network.signals[ahead.signal_id], ahead.link_index, view.state)
-                if left_inside:
-                    engines.append(EngineAtRed(engine.id, ahead.signal_id, ahead.link_index, ahead.distance_m,
-                                               engine.speed, slot.vehicle_type.decel_mps2, engine.desired_speed,
-                                               left_inside))
-                continue
+                signal, link, distance, inside = self.network.signals[near.signal_id], near.link_index, \
+                    near.distance_m, False
+                foes = self._inside(signal, link, state)
+                if not foes:
+                    continue
             else:
                 continue
-            engines.append(EngineAtRed(engine.id, signal_id, link, distance, engine.speed,
-                                       slot.vehicle_type.decel_mps2, engine.desired_speed,
-                                       self._foes(self.network.signals[signal_id], link, reaction_m), inside))
+            engines.append(EngineAtRed(engine.id, signal.id, link, distance, engine.speed,
+                                       self.engines[engine.id].vehicle_type.decel_mps2, engine.desired_speed,
+                                       foes, inside))
         if not engines and not model.active():
             return
         roads = {vehicle: self._road(vehicle) for vehicle in model.tracked()}
@@ -292,7 +295,9 @@ class SumoSession:
         foe_links = _foe_links(signal, link)
         for lane in sorted({foe.from_lane for foe in foe_links}):
             before, upstream = signal.upstream.get(lane, ()), signal.upstream_edges(lane)
-            through = frozenset(edge for foe in foe_links if foe.from_lane == lane for edge in self._via_edges(foe))
+            edge_of = lane.rsplit("_", 1)[0]  # it may change lanes: any conflicting movement of its approach edge
+            through = frozenset(edge for foe in foe_links if foe.from_lane.rsplit("_", 1)[0] == edge_of
+                                for edge in self._via_edges(foe))
             for looked, offset in ((lane, 0.0), *before):
                 if offset > reaction_m:
                     break
