@@ -48,7 +48,7 @@ class Foe:
 @dataclass(frozen=True)
 class EngineAtRed:
     """An engine within the reaction distance of a signal that is red (or yellow) for its link, or inside that
-    junction crossing it."""
+    junction crossing it, or at green while a vehicle whose green has ended is still inside the junction."""
 
     id: str
     signal_id: str
