@@ -136,9 +136,9 @@ class RightOfWay:
         for foe in engine.foes:
             if foe.id in crossing.held:
                 continue
-            stoppable = foe.speed < 0.5 or foe.speed**2 / (2 * foe.decel) <= foe.distance_m - STOP_GAP_M
             if foe.id in crossing.committed and not (foe.speed < 0.5 and not foe.inside):
                 continue  # a committed vehicle that came to a stop on its approach (behind a held one) is held too
+            stoppable = foe.speed < 0.5 or foe.speed**2 / (2 * foe.decel) <= foe.distance_m - STOP_GAP_M
             if stoppable and not foe.inside:
                 crossing.committed.pop(foe.id, None)
                 crossing.held.add(foe.id)

@@ -64,6 +64,17 @@ class Signal:
         """The edge whose stop line `link_index` starts at ('' for an index no connection uses)."""
         return self._approach_edges.get(link_index, "")
 
+    def crossing_links(self, link_index: int) -> tuple[SignalLink, ...]:
+        """The links whose movement conflicts with `link_index`, except those from its own approach (vehicles ahead
+        of an engine must clear its way, never stop in it). Computed once per link: the session asks every step."""
+        return self._crossing_links[link_index]
+
+    @functools.cached_property
+    def _crossing_links(self) -> dict[int, tuple[SignalLink, ...]]:
+        return {i: tuple(self.link(j) for j in sorted(self._by_index)
+                         if (i, j) in self.foes and self.approach_edge(j) != self.approach_edge(i))
+                for i in self._by_index}
+
     def upstream_edges(self, lane: str) -> frozenset[str]:
         """The edges of the lanes before an approach lane (`upstream`): a vehicle there is still approaching."""
         return self._upstream_edges.get(lane, frozenset())

@@ -90,6 +90,7 @@ class SumoSession:
     _edges: dict[str, None] = field(default_factory=dict)
     _lane_lengths: dict[str, float] = field(default_factory=dict)
     _vias: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    _via_edge_sets: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
     _stderr: Any = None
     time: float = 0.0
 
@@ -255,9 +256,10 @@ class SumoSession:
             near = ahead if ahead is not None and view is not None and ahead.distance_m <= reaction_m else None
             state = view.state if view is not None else ""
             crossing = model.crossing(engine.id)
-            if near is not None and state[near.link_index] not in "GgO":
+            if near is not None:
                 signal, link, distance, inside = self.network.signals[near.signal_id], near.link_index, \
                     near.distance_m, False
+            if near is not None and state[link] not in "GgO":
                 foes = self._foes(signal, link, reaction_m)
             elif crossing is not None and self._road(engine.id).startswith(":"):
                 signal, link, distance, inside = self.network.signals[crossing[0]], crossing[1], 0.0, True
@@ -265,8 +267,6 @@ class SumoSession:
             elif near is not None:
                 # green for the engine, but a vehicle whose own green has ended may still be inside the junction (a
                 # left turner that waited there for oncoming traffic): it must clear now, and the engine lets it
-                signal, link, distance, inside = self.network.signals[near.signal_id], near.link_index, \
-                    near.distance_m, False
                 foes = self._inside(signal, link, state)
                 if not foes:
                     continue
@@ -292,7 +292,7 @@ class SumoSession:
         engine crosses), and those inside the junction."""
         api = self._api
         out = []
-        foe_links = _foe_links(signal, link)
+        foe_links = signal.crossing_links(link)
         for lane in sorted({foe.from_lane for foe in foe_links}):
             before, upstream = signal.upstream.get(lane, ()), signal.upstream_edges(lane)
             edge_of = lane.rsplit("_", 1)[0]  # it may change lanes: any conflicting movement of its approach edge
@@ -315,7 +315,7 @@ class SumoSession:
         With a signal state `ended_in`, only those of movements whose green has ended (waiting ones on a green
         movement yield to the engine as SUMO's junction model makes them)."""
         api, out = self._api, []
-        for foe in _foe_links(signal, link):
+        for foe in signal.crossing_links(link):
             if ended_in is not None and ended_in[foe.index] in "GgO":
                 continue
             through = self._via_edges(foe)
@@ -327,7 +327,10 @@ class SumoSession:
 
     def _via_edges(self, foe: SignalLink) -> frozenset[str]:
         """The internal edges a connection runs through: a vehicle on one of them is still in the conflict."""
-        return frozenset(via.rsplit("_", 1)[0] for via in self._via_lanes(foe.from_lane, foe.to_lane))
+        key = (foe.from_lane, foe.to_lane)
+        if key not in self._via_edge_sets:
+            self._via_edge_sets[key] = frozenset(via.rsplit("_", 1)[0] for via in self._via_lanes(*key))
+        return self._via_edge_sets[key]
 
     def _via_lanes(self, from_lane: str, to_lane: str) -> list[str]:
         """The internal lanes a connection runs through (SUMO's own link table, read once per connection)."""
@@ -387,14 +390,6 @@ class SumoSession:
                 light.setPhaseDuration(command.signal_id, command.remaining_s)
             elif isinstance(command, AdjustPhase):
                 light.setPhaseDuration(command.signal_id, command.remaining_s)
-
-
-def _foe_links(signal: Signal, link: int) -> list[SignalLink]:
-    """The signal's links whose movement conflicts with `link`, except those from the engine's own approach (vehicles
-    ahead of the engine must clear its way, never stop in it)."""
-    own = signal.approach_edge(link)
-    return [signal.link(j) for j in sorted(signal.link_indices)
-            if (link, j) in signal.foes and signal.approach_edge(j) != own]
 
 
 def route_signals(network: Network, route: tuple[str, ...], depart_pos: float) -> tuple[SignalAhead, ...]:
