@@ -84,15 +84,15 @@ STATIONS = (
 )
 
 STATION_NAMES = {
-    "hauptfeuerwache": "Hauptfeuerwache (Neckarauer Strasse)",
-    "nord": "Feuerwache Nord (Kaefertal)",
-    "sued": "Feuerwache Sued (Rheinau)",
-    "schoenau": "new station north (Schoenau)",
-    "neckarstadt": "new station Neckarstadt",
-    "seckenheim": "new station Seckenheim",
+    "hauptfeuerwache": "Hauptfeuerwache (Neckarauer Straße)",
+    "nord": "Feuerwache Nord (Käfertal)",
+    "sued": "Feuerwache Süd (Rheinau)",
+    "schoenau": "neue Wache Nord (Schönau)",
+    "neckarstadt": "neue Wache Neckarstadt",
+    "seckenheim": "neue Wache Seckenheim",
 }
-LAYOUTS = {"today": ["hauptfeuerwache", "nord", "sued"],
-           "plan-2024": ["hauptfeuerwache", "nord", "sued", "schoenau", "neckarstadt", "seckenheim"]}
+LAYOUTS = {"Ist-Zustand": ["hauptfeuerwache", "nord", "sued"],
+           "Bedarfsplan-2024": ["hauptfeuerwache", "nord", "sued", "schoenau", "neckarstadt", "seckenheim"]}
 
 DISTRICTS = (
     Place("Innenstadt", -500, 250), Place("Neckarstadt", -300, 1800), Place("Waldhof", -500, 3900),
