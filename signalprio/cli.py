@@ -240,56 +240,66 @@ def plan_folder(name: str) -> str:
 
 
 def _print_summary(summary: pd.DataFrame, compliance: pd.DataFrame, exp: Experiment, plan: RequirementPlan) -> None:
+    """Two tables, so that each fits a log's 140 columns: what the runs achieved and cost, and how safe they were."""
     from signalprio.compliance.evaluate import ARM
     from signalprio.envelope import describe_behaviour
 
     first = plan.stages[0]
     stage_rate = compliance[(compliance["plan"] == plan.name) & (compliance["stage_index"] == 0)].set_index(ARM)
     layouts = summary["layout"].nunique() > 1
-    table = Table(title=f"Fire-engine runs: {exp.description or exp.name}", title_justify="left",
-                  caption=(f"{plan.name} {first.name}: {first.crew} Funktionen within {first.time_limit_s / 60:g} min, "
-                           f"{plan.clock_label}; target {100 * first.target_rate:.0f} %.\n"
-                           "Saved per signal: driving time saved against 'none' per signal passed, same vehicle, "
-                           "incident and seed. Others' delay: change in total delay of all other vehicles per incident "
-                           "against 'none'. Recovery: median seconds from check-out until the signal is back in step "
-                           "with its plan. Safety: conflict-monitor violations / engine collisions / engine teleports "
-                           "(runs with any of these fail and are not in the table). Reds entered: red signals an "
-                           "engine crossed without a green of its own, per trip, and the fastest entry. Conflicts: "
-                           "encounters "
-                           "of an engine with time-to-collision below 1.5 s or post-encroachment time below 1 s "
-                           "(SUMO's SSM device), per trip. Emergency braking: SUMO's count in "
-                           "the whole network per run. Held: vehicles stopped for an engine crossing red, per run. "
-                           f"Without priority the engine drives '{describe_behaviour(exp.engine)}'"
-                           + ("" if exp.envelope else "; --envelope cautious,typical,assertive reruns under each "
-                              "behaviour to show how much of the benefit is assumption") + "."
-                           + (" Each layout is compared with its own 'none'." if layouts else "")
-                           + ("" if BASELINE in set(summary["strategy"]) else
-                              " This experiment has no 'none' strategy, so nothing is compared with driving without "
-                              "priority ('-').")),
-                  caption_justify="left")
-    if layouts:
-        table.add_column("stations", no_wrap=True)
-    table.add_column("strategy", no_wrap=True)
-    for header in ("vehicle trips", "driving median", "driving P90", f"{first.name} met", "saved per signal",
-                   "others' delay", "recovery", "safety", "reds entered", "conflicts", "emergency braking", "held"):
-        table.add_column(header, justify="right")
+    runs = _arm_table(f"Fire-engine runs: {exp.description or exp.name}", layouts, (
+        "vehicle trips", "driving median", "driving P90", f"{first.name} met", "saved per signal", "others' delay",
+        "recovery"), (
+        f"{plan.name} {first.name}: {first.crew} Funktionen within {first.time_limit_s / 60:g} min, "
+        f"{plan.clock_label}; target {100 * first.target_rate:.0f} %.\n"
+        "Saved per signal: driving time saved against 'none' per signal passed, same vehicle, incident and seed. "
+        "Others' delay: change in total delay of all other vehicles per incident against 'none'. Recovery: median "
+        "seconds from check-out until the signal is back in step with its plan. "
+        f"Without priority the engine drives '{describe_behaviour(exp.engine)}'"
+        + ("" if exp.envelope else "; --envelope cautious,typical,assertive reruns under each "
+           "behaviour to show how much of the benefit is assumption") + "."
+        + (" Each layout is compared with its own 'none'." if layouts else "")
+        + ("" if BASELINE in set(summary["strategy"]) else
+           " This experiment has no 'none' strategy, so nothing is compared with driving without priority ('-').")))
+    safety = _arm_table("Safety of the emergency runs", layouts, (
+        "violations / collisions / teleports", "reds entered", "conflicts", "emergency braking", "held"), (
+        "Violations / collisions / teleports: conflict-monitor violations, engine collisions and engine teleports "
+        "(runs with any of these fail and are not in the tables). Reds entered: red signals an engine crossed "
+        "without a green of its own, per trip, and the fastest entry. Conflicts: encounters of an engine with "
+        "time-to-collision below 1.5 s or post-encroachment time below 1 s (SUMO's SSM device), per trip. "
+        "Emergency braking: SUMO's count in the whole network per run. Held: vehicles stopped for an engine "
+        "crossing red, per run."))
     for row in summary.itertuples():
         baseline = row.strategy == BASELINE
         change = getattr(row, "other_delay_change_per_incident_s", float("nan")) / 3600
         pct = getattr(row, "other_delay_change_pct", float("nan"))
         saved = getattr(row, "saved_per_signal_s", float("nan"))
         rate = stage_rate["rate"].get((row.layout, row.strategy), float("nan")) if len(stage_rate) else float("nan")
-        table.add_row(*([str(row.layout)] if layouts else []), str(row.strategy), str(row.trips),
-                      _minutes(row.driving_median_s), _minutes(row.driving_p90_s),
-                      "-" if rate != rate else f"{100 * rate:.0f} %",
-                      "baseline" if baseline else "-" if saved != saved else f"{saved:.1f} s",
-                      "baseline" if baseline else "-" if change != change else f"{change:+.2f} veh·h ({pct:+.1f} %)",
-                      "-" if row.recovery_median_s != row.recovery_median_s else f"{row.recovery_median_s:.0f} s",
-                      f"{row.monitor_violations} / {row.engine_collisions} / {row.engine_teleports}",
-                      _reds(row.reds_entered_per_trip, row.red_entry_speed_max_kmh),
-                      f"{row.ssm_conflicts_per_trip:.2f}",
-                      f"{row.emergency_braking_per_run:.1f}", f"{row.held_for_engines_per_run:.1f}")
-    console.print(table)
+        arm = [str(row.layout)] if layouts else []
+        runs.add_row(*arm, str(row.strategy), str(row.trips),
+                     _minutes(row.driving_median_s), _minutes(row.driving_p90_s),
+                     "-" if rate != rate else f"{100 * rate:.0f} %",
+                     "baseline" if baseline else "-" if saved != saved else f"{saved:.1f} s",
+                     "baseline" if baseline else "-" if change != change else f"{change:+.2f} veh·h ({pct:+.1f} %)",
+                     "-" if row.recovery_median_s != row.recovery_median_s else f"{row.recovery_median_s:.0f} s")
+        safety.add_row(*arm, str(row.strategy),
+                       f"{row.monitor_violations} / {row.engine_collisions} / {row.engine_teleports}",
+                       _reds(row.reds_entered_per_trip, row.red_entry_speed_max_kmh),
+                       f"{row.ssm_conflicts_per_trip:.2f}",
+                       f"{row.emergency_braking_per_run:.1f}", f"{row.held_for_engines_per_run:.1f}")
+    console.print(runs)
+    console.print(safety)
+
+
+def _arm_table(title: str, layouts: bool, headers: tuple[str, ...], caption: str) -> Table:
+    """A table with one row per station layout and strategy, figures right-aligned."""
+    table = Table(title=title, title_justify="left", caption=caption, caption_justify="left")
+    if layouts:
+        table.add_column("stations", no_wrap=True)
+    table.add_column("strategy", no_wrap=True)
+    for header in headers:
+        table.add_column(header, justify="right")
+    return table
 
 
 def _reds(per_trip: float, fastest_kmh: float) -> str:
