@@ -515,8 +515,8 @@ def network_intergreens(
 ) -> None:
     """The intergreen matrix (RiLSA, from the junction geometry) against each program's own intergreens.
 
-    The controller binds every transition to the larger; listed are the pairs where the geometry needs more than
-    the program gives (all pairs of one signal with --signal).
+    The controller binds every transition to the larger of the two.
+    Listed: the pairs where the geometry needs more than the program gives (all pairs of one signal with --signal).
     """
     from signalprio.matrix import intergreen_matrix
 
@@ -710,8 +710,8 @@ def check_safety(
 ) -> None:
     """Randomized preempting runs over many networks: 0 monitor violations and 0 engine collisions, or exit 1.
 
-    The default (20 incidents on six networks, 1,080 runs; seven with a built Heidelberg scenario) is the nightly
-    check; --incidents 1 is a quick slice.
+    The default is the nightly check: 20 incidents on six networks, 1,080 runs (seven with a Heidelberg scenario).
+    --incidents 1 is a quick slice.
     """
     from signalprio.runner import executor_for
     from signalprio.safetycheck import as_table, check_network, select
