@@ -480,9 +480,13 @@ def network_from_osm(
             if not (west < east and south < north):
                 raise UserError(f"--bbox: '{bbox}' must have west < east and south < north")
             box = (west, south, east, north)
-        folder, corridors = build_osm_scenario(source, name, out or Path("networks") / name, box, period, corridor)
+        built = build_osm_scenario(source, name, out or Path("networks") / name, box, period, corridor)
     except UserError as error:
         raise _fail(error) from None
+    folder, corridors = built.folder, built.corridors
+    through = sum(len(c.signals) >= 2 for c in corridors)
+    console.print(f"network: {built.edges:,} edges, {built.signals:,} signals, {through:,} corridors (streets through "
+                  "two or more signals)")
     _print_corridors(corridors[:8])
     if not corridors or len(corridors[0].signals) < 2:
         console.print(f"scenario written to {folder}/, but no street passes two or more signals in that area: its "

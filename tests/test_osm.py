@@ -36,8 +36,11 @@ def test_scenario_from_our_osm_fixture_runs_safely(tmp_path: Path) -> None:
                                     "--out", str(tmp_path / "teststadt")])
     assert done.exit_code == 0, done.output
     assert "Teststrasse" in done.output
+    net = sumolib.net.readNet(str(tmp_path / "teststadt" / "teststadt.net.xml"))
     corridors = detect_corridors(tmp_path / "teststadt" / "teststadt.net.xml")
     assert len(corridors[0].signals) == 4 and corridors[0].name == "Teststrasse"
+    assert (f"network: {len(net.getEdges())} edges, {len(net.getTrafficLights())} signals, "
+            f"{sum(len(c.signals) >= 2 for c in corridors)} corridors") in done.output
     results = _run_both(tmp_path, tmp_path / "teststadt")
     for result in results.values():
         assert result.violations == [] and result.trips[0]["arrived"]  # type: ignore[attr-defined]

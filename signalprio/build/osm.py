@@ -103,8 +103,18 @@ def detect_corridors(net_file: Path, minimum_signals: int = 2, across_names: boo
     return sorted(corridors, key=lambda c: (-len(c.signals), -c.length_m))
 
 
+@dataclass(frozen=True)
+class OsmScenario:
+    """What from-osm built: the folder, the network's size, and its corridors (the chosen one first)."""
+
+    folder: Path
+    edges: int
+    signals: int
+    corridors: list[Corridor]
+
+
 def build_osm_scenario(source: Path, name: str, folder: Path, bbox: tuple[float, float, float, float] | None,
-                       period_s: float = 1.5, corridor: str | None = None) -> tuple[Path, list[Corridor]]:
+                       period_s: float = 1.5, corridor: str | None = None) -> OsmScenario:
     """Network, generated demand and scenario.toml; the engines run along the best corridor
     (or the best one whose street name contains `corridor`)."""
     if not source.is_file():
@@ -120,7 +130,7 @@ def build_osm_scenario(source: Path, name: str, folder: Path, bbox: tuple[float,
             raise UserError(f"{source}: no roads in that area (no way tagged highway={'/'.join(sorted(ROADS))}); "
                             "check --bbox (west,south,east,north in degrees)")
         run_tool("netconvert", "--osm-files", str(osm), "--output-file", str(net), *NETCONVERT_URBAN)
-        _check_built(source, net, len(ways))
+        edges, signals = _check_built(source, net, len(ways))
         corridors = detect_corridors(net) or detect_corridors(net, minimum_signals=1)
         chosen = corridors
         if corridor:  # a named street: the corridor along that street alone, where it passes signals by itself
@@ -151,7 +161,7 @@ def build_osm_scenario(source: Path, name: str, folder: Path, bbox: tuple[float,
         f'[[stations]]\nname = "start of the {best.name} corridor (edit me)"\nedge = "{station_edge}"\n'
         'position_m = 1.0\n'
     )
-    return folder, corridors
+    return OsmScenario(folder, edges, signals, corridors)
 
 
 def scenario_ends(net_file: Path, corridor: Corridor) -> tuple[str, str]:
@@ -168,14 +178,17 @@ def scenario_ends(net_file: Path, corridor: Corridor) -> tuple[str, str]:
     return usable[0], usable[-1]
 
 
-def _check_built(source: Path, net: Path, ways: int) -> None:
-    """A network without roads or without signals is of no use here: say why, never write it."""
+def _check_built(source: Path, net: Path, ways: int) -> tuple[int, int]:
+    """The network's edges and signals; a network without roads or without signals is of no use here: say why,
+    never write it."""
     built = sumolib.net.readNet(str(net), withPrograms=True)
     if not built.getEdges():
         raise UserError(f"{source}: netconvert kept none of the {ways} road ways in that area (none open to cars?)")
-    if not [tls for tls in built.getTrafficLights() if tls.getPrograms()]:
+    signals = [tls for tls in built.getTrafficLights() if tls.getPrograms()]
+    if not signals:
         raise UserError(f"{source}: no traffic signals in that area ({len(built.getEdges())} roads, but no node "
                         "tagged highway=traffic_signals); signalprio needs signals to preempt")
+    return len(built.getEdges()), len(signals)
 
 
 def _any_signal(net: Path) -> Corridor:
