@@ -132,6 +132,8 @@ class RightOfWay:
         if crossing is None or crossing.signal_id != engine.signal_id:
             ended += sorted(crossing.held) if crossing else []
             crossing = self._crossings[engine.id] = _Crossing(engine.signal_id, engine.link)
+        # the next stop line of the same (joined) signal: those held so far stay held until it has left the junction
+        crossing.link = engine.link
         commands: list[Command] = []
         for foe in engine.foes:
             if foe.id in crossing.held:

@@ -152,6 +152,32 @@ def test_a_dual_carriageway_signal_pair_is_one_signal(tmp_path: Path) -> None:
     signals = network_of(tmp_path / "dual" / "dual.net.xml").signals
     assert len(signals) == 2
     assert len(detect_corridors(tmp_path / "dual" / "dual.net.xml")[0].signals) == 2
+    _the_session_knows_which_stop_line_of_a_joined_signal_an_engine_is_crossing(tmp_path / "dual" / "dual.net.xml")
+
+
+def _the_session_knows_which_stop_line_of_a_joined_signal_an_engine_is_crossing(net_file: Path) -> None:
+    """A side street crossing both carriageways passes two stop lines of one signal: on an internal lane the session
+    names the link that lane belongs to (SUMO's own link table against sumolib's via lanes), so the engine's
+    crossing is of the carriageway it is on (the first stop line's link let cross traffic on the second one
+    drive into an engine in Heidelberg)."""
+    from signalprio.sumo.session import SumoSession
+
+    network = network_of(net_file)
+    vias = {}  # the first internal lane of each signal link, from sumolib
+    for tls in sumolib.net.readNet(str(net_file), withPrograms=True, withInternal=True).getTrafficLights():
+        for in_lane, out_lane, index in tls.getConnections():
+            vias.update({c.getViaLaneID(): (tls.getID(), index) for c in in_lane.getOutgoing()
+                         if c.getToLane() == out_lane and c.getViaLaneID()})
+    assert len({signal for signal, _ in vias.values()}) == 2 and len(vias) >= 8
+    session = SumoSession("libsumo", network, ["-n", str(net_file), "--no-step-log", "true"])
+    session.start()
+    try:
+        for via, (signal_id, index) in vias.items():
+            assert session._link_inside(network.signals[signal_id], via, -1) == index, via
+        assert session._link_inside(next(iter(network.signals.values())), "not-a-lane", 7) == 7
+    finally:
+        session.close()
+
 
 
 def test_an_area_without_signals_or_roads_is_one_clear_error_and_leaves_no_network(tmp_path: Path) -> None:

@@ -112,6 +112,19 @@ def test_engine_crosses_at_the_red_speed_and_releases_everyone_once_it_has_left(
     assert not model.active()
 
 
+def test_at_the_next_stop_line_of_a_joined_signal_the_crossing_follows_the_link_and_keeps_who_it_held() -> None:
+    """A joined signal (both carriageways of a dual carriageway) has two stop lines in a row: the crossing is of
+    the engine's current link (the session looks for that link's cross traffic), the first one's held stay held."""
+    model = RightOfWay(RED, 1.0)
+    first = EngineAtRed("e", "J1", 3, 10.0, 8.0, 3.5, 16.7, (Foe("car", 30.0, 0.0, 4.5, "side"),))
+    model.decide([first], {})
+    assert model.crossing("e") == ("J1", 3)
+    second = EngineAtRed("e", "J1", 17, 0.0, 8.0, 3.5, 16.7, (Foe("bus", 20.0, 0.0, 4.5, "median"),), inside=True)
+    commands = model.decide([second], {})
+    assert model.crossing("e") == ("J1", 17) and SpeedLimit("bus", 0.0) in commands and Release("car") not in commands
+    assert set(model.decide([], {})) == {Release("car"), Release("bus"), Release("e")}
+
+
 def test_a_vehicle_held_for_two_engines_of_a_unit_stays_held_until_the_last_has_crossed() -> None:
     """The HLF has crossed and leaves the list; the DLK behind it still faces the red: the car stays stopped (the
     first release of this kind let a car into the DLK on the default corridor, cautious behaviour)."""

@@ -91,6 +91,7 @@ class SumoSession:
     _lane_lengths: dict[str, float] = field(default_factory=dict)
     _vias: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     _via_edge_sets: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
+    _links_by_via: dict[str, dict[str, int]] = field(default_factory=dict)
     _stderr: Any = None
     time: float = 0.0
 
@@ -262,7 +263,10 @@ class SumoSession:
             if near is not None and state[link] not in "GgO":
                 foes = self._foes(signal, link, reaction_m)
             elif crossing is not None and self._road(engine.id).startswith(":"):
-                signal, link, distance, inside = self.network.signals[crossing[0]], crossing[1], 0.0, True
+                # the link it is crossing now: a joined signal (the two carriageways of a dual carriageway) has
+                # several stop lines in a row, and an engine may pass two of them in one step
+                signal, distance, inside = self.network.signals[crossing[0]], 0.0, True
+                link = self._link_inside(signal, self._api.vehicle.getLaneID(engine.id), crossing[1])
                 foes = self._foes(signal, link, reaction_m)
             elif near is not None:
                 # green for the engine, but a vehicle whose own green has ended may still be inside the junction (a
@@ -324,6 +328,15 @@ class SumoSession:
                             through=through)
                         for vehicle in api.lane.getLastStepVehicleIDs(via) if vehicle not in self.engines]
         return tuple(out)
+
+    def _link_inside(self, signal: Signal, lane: str, otherwise: int) -> int:
+        """The link of `signal` whose way through the junction runs on the internal `lane` (`otherwise` when none)."""
+        if signal.id not in self._links_by_via:
+            self._links_by_via[signal.id] = {}
+            for link in signal.links:
+                for via in self._via_lanes(link.from_lane, link.to_lane):
+                    self._links_by_via[signal.id].setdefault(via, link.index)
+        return self._links_by_via[signal.id].get(lane, otherwise)
 
     def _via_edges(self, foe: SignalLink) -> frozenset[str]:
         """The internal edges a connection runs through: a vehicle on one of them is still in the conflict."""
