@@ -600,6 +600,67 @@ def report(
 
 
 @app.command()
+def coverage(
+    experiment: Annotated[Path, typer.Argument(
+        help="Experiment file (TOML), or the name of a shipped one, whose runs the maps rest on.")],
+    results: Annotated[Path, typer.Option(
+        help="Folder the experiment's results are in; the experiment's name is appended.")] = Path("results"),
+    lang: Annotated[str, typer.Option(help="Language of the maps: de or en.")] = "de",
+) -> None:
+    """Coverage maps: the first stage's arrival after the alarm on every road, per station layout and strategy.
+
+    From the engines' traversal times in the experiment's runs (run it first: signalprio run EXPERIMENT).
+    Writes RESULTS/NAME/coverage/: tables, maps, and GeoJSON where the network has a geo-projection.
+    """
+    try:
+        from signalprio.maps import build, write
+    except ImportError as missing:  # matplotlib comes with the optional extra 'report'
+        if (missing.name or "").partition(".")[0] != "matplotlib":
+            raise
+        raise _fail(UserError("signalprio coverage needs the optional extra: pip install 'signalprio[report]'")) \
+            from None
+    from signalprio.experiment import load_experiment
+    from signalprio.shipped import resolve_experiment
+
+    try:
+        if lang not in ("de", "en"):
+            raise UserError(f"--lang: '{lang}' is not de or en")
+        loaded = load_experiment(resolve_experiment(experiment))
+        folder = results / loaded.experiment.name
+        built = build(loaded, folder)
+        written = write(built, loaded, folder / "coverage", lang)
+    except UserError as error:
+        raise _fail(error) from None
+    _print_coverage(built.frames["coverage_shares"], built.accuracy, built.runs, built.limit_s)
+    console.print(f"coverage written: {folder / 'coverage'}/ ({len(written)} files)")
+
+
+def _print_coverage(shares: pd.DataFrame, accuracy: pd.DataFrame, runs: int, limit_s: float) -> None:
+    table = Table(title=f"Road length reached within {limit_s / 60:g} min of the alarm (stage 1)",
+                  title_justify="left", caption_justify="left",
+                  caption=f"From the engines' traversal times in {runs} simulated runs; roads no engine drove are "
+                          "modelled from those that were (scaled free-flow time, median delay at a stop line).")
+    for header in ("stations", "strategy", "road km", "within limit", "districts weighted"):
+        table.add_column(header, justify="left" if header in ("stations", "strategy") else "right")
+    for (layout, strategy), rows in shares.groupby(["layout", "strategy"], sort=False):
+        by = rows.set_index("scope")["share_within"]
+        weighted = by.get("districts weighted", float("nan"))
+        table.add_row(str(layout), str(strategy), f"{rows.set_index('scope').at['network', 'road_km']:.1f}",
+                      f"{100 * by['network']:.0f} %", "-" if weighted != weighted else f"{100 * weighted:.0f} %")
+    console.print(table)
+    check = Table(title="How far the map can be trusted: each incident predicted from the others' runs",
+                  title_justify="left", caption_justify="left",
+                  caption="Error: predicted minus simulated arrival of stage 1 (seconds). Same verdict: share of "
+                          "incidents the map and the simulation both judge within, or both beyond, the limit.")
+    for header in ("stations", "strategy", "incidents", "median |error|", "P90 |error|", "bias", "same verdict"):
+        check.add_column(header, justify="left" if header in ("stations", "strategy") else "right")
+    for row in accuracy.itertuples():
+        check.add_row(str(row.layout), str(row.strategy), str(row.incidents), f"{row.abs_error_median_s:.0f} s",
+                      f"{row.abs_error_p90_s:.0f} s", f"{row.bias_median_s:+.0f} s", f"{100 * row.same_verdict:.0f} %")
+    console.print(check)
+
+
+@app.command()
 def bench(
     experiment: Annotated[Path, typer.Argument(
         help="Experiment whose scenario and parameters to measure.")] = DEFAULT_EXPERIMENT,

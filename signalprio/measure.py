@@ -40,7 +40,7 @@ class EngineRecorder:
     position_at: dict[str, float] = field(default_factory=dict)  # odometer when it passed each signal
     state_at: dict[str, str] = field(default_factory=dict)  # what its link showed while it crossed the stop line
     speed_at: dict[str, float] = field(default_factory=dict)  # its speed just past the stop line (m/s)
-    trajectory: list[tuple[float, float, float]] = field(default_factory=list)
+    trajectory: list[tuple[float, float, float, str]] = field(default_factory=list)
     _last_loss: float = 0.0
     _halted: bool = True
 
@@ -68,7 +68,7 @@ class EngineRecorder:
             self.stops += 1
         self._halted = halted
         self.distance_m = view.odometer_m
-        self.trajectory.append((time, view.odometer_m, view.speed))
+        self.trajectory.append((time, view.odometer_m, view.speed, view.edge))
 
     def trip(self) -> dict[str, object]:
         arrived, reds = self.arrived_s, self._reds()

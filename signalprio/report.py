@@ -28,7 +28,7 @@ from matplotlib.figure import Figure
 
 from signalprio.compliance.plans import RequirementPlan
 from signalprio.errors import UserError
-from signalprio.names import BASELINE
+from signalprio.names import BASELINE, NAMES
 from signalprio.results import evaluate_under, read_summary
 from signalprio.schema import PROVENANCE_COLUMNS as PROVENANCE
 from signalprio.sumo.loader import street_names
@@ -154,16 +154,6 @@ TEXT = {
         "col_reaction_m": "cross traffic stops from (m)", "col_speed_factor": "speed factor",
         "types_own": "vehicle types' own",
     },
-}
-# what readers see instead of identifiers: strategies, loads, breakdown values (stage names: see Scope.name)
-NAMES = {
-    "de": {"none": "ohne Vorrang", "green-wave": "Grüne Welle", "local": "Anforderung am Knoten",
-           "eta": "Anforderung nach Ankunftszeit", "all": "alle", "peak": "Spitzenverkehr",
-           "offpeak": "Normalverkehr", "conflicting_green": "feindliches Grün", "yellow": "Gelbzeit",
-           "intergreen": "Zwischenzeit", "min_green": "Mindestgrün"},
-    "en": {"none": "no priority", "green-wave": "green wave", "local": "local request", "eta": "arrival-time request",
-           "all": "all", "peak": "peak", "offpeak": "off-peak", "conflicting_green": "conflicting green",
-           "yellow": "yellow", "intergreen": "intergreen", "min_green": "minimum green"},
 }
 COLUMNS = {
     "de": {"strategy": "Strategie", "call_and_dispatch_s": "Notrufabfrage und Alarmierung (s)",

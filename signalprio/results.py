@@ -7,7 +7,7 @@ Files in results/<experiment>/:
   preemptions.parquet   what each signal did: granted, green, checkout, cancel, max_presence, resumed
   requests.parquet      request and status messages in the shape of SAE J2735 SRM / SSM
   violations.parquet    every conflict-monitor violation (normally empty)
-  trajectories.parquet  engine position and speed per step (for time-space diagrams)
+  trajectories.parquet  engine position, speed and route edge per step (time-space diagrams, coverage maps)
   signal_states.parquet every state change of the signals on the engines' routes (SUMO's record)
   delay_by_entry.parquet other traffic's delay per entry edge (cost per approach and side street)
   compliance_incidents.parquet  per plan, strategy, incident and stage: met, arrival, time components

@@ -225,8 +225,8 @@ def execute_run(spec: RunSpec) -> RunResult:
                              "min_ttc_s": min((c.min_ttc_s for c in mine if c.min_ttc_s == c.min_ttc_s), default=None),
                              "min_pet_s": min((c.min_pet_s for c in mine if c.min_pet_s == c.min_pet_s), default=None)})
         result.signals += [{"vehicle": slot.id, **row} for row in recorder.signal_rows()]
-        result.trajectories += [{"vehicle": slot.id, "time_s": t, "odometer_m": d, "speed_mps": v}
-                                for t, d, v in recorder.trajectory]
+        result.trajectories += [{"vehicle": slot.id, "time_s": t, "odometer_m": d, "speed_mps": v, "edge": e}
+                                for t, d, v, e in recorder.trajectory]
     result.preemptions = [asdict(event) for event in controller.events]
     result.requests = controller.messages
     result.violations = [{**asdict(v), "links": list(v.links)} for v in violations]

@@ -65,7 +65,7 @@ TABLES: dict[str, pa.Schema] = {
                                 ("detail", STR)]),
     # engine position and speed per step (time-space diagrams)
     "trajectories": _schema(KEY, [("vehicle", STR), ("time_s", FLOAT), ("odometer_m", FLOAT),
-                                  ("speed_mps", FLOAT)]),
+                                  ("speed_mps", FLOAT), ("edge", STR)]),
     # every state change of the signals on the engines' routes, from SUMO's own record
     "signal_states": _schema(KEY, [("signal_id", STR), ("time_s", FLOAT), ("state", STR)]),
     # other traffic's delay per entry edge (cost per approach and side street)
@@ -94,6 +94,16 @@ TABLES: dict[str, pa.Schema] = {
                          ("n", INT), ("rate", FLOAT), ("rate_low", FLOAT), ("rate_high", FLOAT),
                          ("rate_change", FLOAT), ("rate_change_low", FLOAT), ("rate_change_high", FLOAT),
                          ("rate_change_p", FLOAT), ("arrival_median_s", FLOAT), ("arrival_change_median_s", FLOAT)]),
+    # coverage (signalprio.coverage): per station layout, strategy and edge, the first stage's arrival at its middle
+    "coverage": _schema([("layout", STR), ("strategy", STR), ("edge", STR), ("street", STR), ("length_m", FLOAT),
+                         ("arrival_s", FLOAT), ("within_limit", BOOL), ("traversals", INT), ("edge_p10_s", FLOAT),
+                         ("edge_p90_s", FLOAT), ("source", STR)]),
+    # the share of road length reached within the limit: the whole network, each district, districts weighted
+    "coverage_shares": _schema([("layout", STR), ("strategy", STR), ("scope", STR), ("road_km", FLOAT),
+                                ("share_within", FLOAT)]),
+    # leave one incident out: its arrival predicted from the others' traversals against the simulated one
+    "coverage_validation": _schema([("layout", STR), ("strategy", STR), ("incident", STR), ("predicted_s", FLOAT),
+                                    ("simulated_s", FLOAT), ("error_s", FLOAT), ("same_verdict", BOOL)]),
     # mean call and dispatch, turnout and driving time
     "time_components": _schema([("plan", STR), ("stage", STR), ("layout", STR), ("strategy", STR),
                                 ("call_and_dispatch_s", FLOAT), ("turnout_s", FLOAT), ("driving_s", FLOAT)]),

@@ -28,6 +28,7 @@ class EngineView:
     time_loss_s: float = 0.0  # SUMO's accumulated time loss against the free speed
     importance: int = 10  # SAE J2735 importance level (1-14): arbitration between units
     ready_in_s: float = 0.0  # seconds until it leaves the station (turnout); 0 once on the road
+    edge: str = ""  # the edge of its route it is on or has last left (recorded for coverage maps)
 
 
 @dataclass(frozen=True)

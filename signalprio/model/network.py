@@ -109,6 +109,11 @@ class Network:
                 out.setdefault(edges, (signal.id, link.index))
         return out
 
+    @functools.cached_property
+    def signal_approaches(self) -> frozenset[str]:
+        """Edges that end at a stop line."""
+        return frozenset(edge for edge, _ in self._signal_links)
+
     def signal_link(self, edge: str, following: str) -> tuple[str, int] | None:
         """The signal and link index controlling the turn from `edge` into `following` (first lane's)."""
         return self._signal_links.get((edge, following))

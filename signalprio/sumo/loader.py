@@ -5,6 +5,7 @@ Read once per run, before the simulation starts; nothing here talks to a running
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import sumolib
@@ -142,3 +143,21 @@ def street_names(path: Path) -> dict[str, str]:
         if streets:
             labels[tls.getID()] = " / ".join(streets[:2])
     return labels
+
+
+def edge_geometry(path: Path) -> tuple[dict[str, list[tuple[float, float]]], dict[str, list[tuple[float, float]]]]:
+    """Each edge's shape in network coordinates (metres), and in WGS84 longitude and latitude where the network
+    has a geo-projection (every OpenStreetMap network; an authored one has none, and the second dict is empty)."""
+    net = sumolib.net.readNet(str(path), withInternal=False)
+    shapes = {edge.getID(): [(float(x), float(y)) for x, y in edge.getShape()] for edge in net.getEdges()}
+    if not net.hasGeoProj():
+        return shapes, {}
+    if importlib.util.find_spec("pyproj") is None:
+        raise UserError(f"{path}: its coordinates convert to WGS84 with pyproj: pip install 'signalprio[report]'")
+    lonlat = {edge: [_lonlat(net, x, y) for x, y in shape] for edge, shape in shapes.items()}
+    return shapes, lonlat
+
+
+def _lonlat(net: sumolib.net.Net, x: float, y: float) -> tuple[float, float]:
+    lon, lat = net.convertXY2LonLat(x, y)
+    return float(lon), float(lat)

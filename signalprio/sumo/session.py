@@ -230,6 +230,7 @@ class SumoSession:
                 desired_speed=slot.vehicle_type.desired_speed(lane_speed), accel=slot.vehicle_type.accel_mps2,
                 signals_ahead=ahead, lane_position_m=values[tc.VAR_LANEPOSITION], odometer_m=values[tc.VAR_DISTANCE],
                 time_loss_s=values[tc.VAR_TIMELOSS], importance=slot.importance,
+                edge=slot.route[values[tc.VAR_ROUTE_INDEX]],
             ))
         waiting = tuple(self._waiting_view(slot) for slot in self.engines.values() if self._waiting(slot))
         signals = {}
