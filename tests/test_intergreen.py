@@ -92,6 +92,26 @@ def test_a_transition_waits_for_the_geometric_intergreen_and_shows_yellow_where_
     assert [v.kind for v in check_signal(monitor, [(0.0, "Gr"), (30.0, "rr"), (31.0, "rG")])] == ["intergreen"]
 
 
+def test_a_skipped_phase_is_bound_to_the_geometry_not_to_the_plans_short_transitions() -> None:
+    """Three phases A -> B -> C with 5 s between each: the plan never switches A straight to C, so a preemption that
+    skips B has only the junction's geometry (9 s on this wide junction) to go by; 5 s is a violation."""
+    program = SignalProgram("J", "p", "static", 0, (
+        Phase("Grr", 20), Phase("yrr", 3), Phase("rrr", 2), Phase("rGr", 20), Phase("ryr", 3), Phase("rrr", 2),
+        Phase("rrG", 20), Phase("rry", 3), Phase("rrr", 2)))
+    foes = frozenset({(0, 1), (1, 0), (0, 2), (2, 0), (1, 2), (2, 1)})
+    wide = {0: LinkPath("vehicle", ((0.0, 0.0), (60.0, 0.0)), KMH50),
+            2: LinkPath("vehicle", ((50.0, -5.0), (50.0, 20.0)), KMH50)}
+    monitor = monitor_rules(program, foes, 5.0, wide)
+    assert not check_signal(monitor, [(0.0, "Grr"), (20.0, "yrr"), (23.0, "rrr"), (25.0, "rGr")])  # the plan's
+    skipped = [(0.0, "Grr"), (20.0, "yrr"), (23.0, "rrr"), (25.0, "rrG")]  # B skipped after the plan's 5 s
+    assert [v.kind for v in check_signal(monitor, skipped)] == ["intergreen"]
+    transition = build_transition(20.0, SignalClock(program, 20.0, "Grr"), "rrG",
+                                  SafetyRules.derive(program, foes, 5.0, wide), 1.0)
+    # A's green ends at 25 s (minimum green), C's starts 9 s later: the matrix, not the plan's 5 s
+    assert transition.schedule == ((20.0, "Grr"), (25.0, "yrr"), (28.0, "rrr"), (34.0, "rrG"))
+    assert not check_signal(monitor, [(0.0, "Grr"), *transition.schedule[1:]])
+
+
 def test_on_a_real_mid_block_pedestrian_signal_pedestrians_get_their_clearance() -> None:
     """Berlin-Adlershof (OSM, in the SUMO wheel): signal 962966189, two through lanes and one crossing. The crossing
     is a signal link with its conflicts, and the vehicles wait for the pedestrians' clearance from the far kerb."""
