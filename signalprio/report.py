@@ -8,6 +8,7 @@ traffic load. Nothing here runs a simulation. Needs the optional extra signalpri
 
 from __future__ import annotations
 
+import base64
 import html
 import io
 import shutil
@@ -27,6 +28,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from signalprio.compliance.plans import RequirementPlan
+from signalprio.coverage import validation_summary
 from signalprio.errors import UserError
 from signalprio.names import BASELINE, NAMES
 from signalprio.results import evaluate_under, read_summary
@@ -48,6 +50,8 @@ TEXT = {
         "band": "Erreichungsgrad nach Zeitband", "district": "Erreichungsgrad nach Bezirk",
         "saved": "Zeitgewinn je Lichtsignalanlage", "timespace": "Weg-Zeit-Diagramm der Einsatzfahrt",
         "cost": "Auswirkung auf den übrigen Verkehr", "recovery": "Rückkehr in den Signalplan",
+        "coverage": "Abdeckung: Eintreffzeit Stufe 1 im Straßennetz, {strategy}",
+        "coverage_saved": "Abdeckung: Zeitgewinn durch {strategy} im Straßennetz",
         "largest": "die {k} größten von {n}", "not_entered": "noch nicht ins Netz eingefahren",
         "monitor": "Signalsicherung (Konfliktüberwachung)",
         "safety": "Sicherheit der Einsatzfahrt", "safety_note": "Ein Lauf, in dem ein Einsatzfahrzeug kollidiert, von "
@@ -106,6 +110,8 @@ TEXT = {
         "band": "Achievement rate by time band", "district": "Achievement rate by district",
         "saved": "Seconds saved at each signal", "timespace": "Time-space diagram of the engine's run",
         "cost": "Cost to other traffic", "recovery": "Return to the signal plan",
+        "coverage": "Coverage: stage 1 arrival on the road network, {strategy}",
+        "coverage_saved": "Coverage: time {strategy} saves on the road network",
         "largest": "the {k} largest of {n}", "not_entered": "not yet entered the network",
         "monitor": "Signal safety (conflict monitor)",
         "safety": "Safety of the emergency run", "safety_note": "A run in which an engine collides, is teleported by "
@@ -164,7 +170,10 @@ COLUMNS = {
            "arrival_s": "Eintreffzeit (s)", "station": "Wache", "band": "Zeitband", "district": "Bezirk",
            "stage": "Stufe", "by": "aufgeschlüsselt nach", "plan": "Plan", "layout": "Wachen",
            "experiment": "Experiment", "experiment_hash": "Experiment-Kennung",
-           "signalprio_version": "signalprio-Version", "sumo_version": "SUMO-Version"},
+           "signalprio_version": "signalprio-Version", "sumo_version": "SUMO-Version",
+           "incidents": "Einsätze (vorhergesagt)", "abs_error_median_s": "Abweichung Median (s)",
+           "abs_error_p90_s": "Abweichung P90 (s)", "bias_median_s": "systematisch (s)",
+           "same_verdict_pct": "gleiches Urteil (%)"},
     "en": {"strategy": "strategy", "call_and_dispatch_s": "call handling and dispatch (s)", "turnout_s": "turnout (s)",
            "driving_s": "driving (s)", "value": "group", "n": "n (incidents)", "met": "met",
            "rate": "achievement rate", "rate_low": "lower 95 % bound", "rate_high": "upper 95 % bound",
@@ -172,7 +181,9 @@ COLUMNS = {
            "seed": "seed", "incident": "incident", "arrival_s": "arrival (s)", "station": "station",
            "band": "time band", "district": "district", "stage": "stage", "by": "broken down by", "plan": "plan",
            "layout": "stations", "experiment": "experiment", "experiment_hash": "experiment hash",
-           "signalprio_version": "signalprio version", "sumo_version": "SUMO version"},
+           "signalprio_version": "signalprio version", "sumo_version": "SUMO version",
+           "incidents": "incidents (predicted)", "abs_error_median_s": "median |error| (s)",
+           "abs_error_p90_s": "P90 |error| (s)", "bias_median_s": "bias (s)", "same_verdict_pct": "same verdict (%)"},
 }
 YES_NO = {"de": ("ja", "nein"), "en": ("yes", "no")}
 STAGE = {"de": "Stufe", "en": "stage"}
@@ -270,10 +281,40 @@ def build_report(folder: Path, lang: str = "de", incident: str | None = None, la
     if len(layouts) > 1:  # the curves above show every layout; the charts below one
         scope = replace(scope, context=f"{scope.context}\n{scope.t['charts_for']}: {scope.name(chosen)}")
     charts += [_components(scope), _rates_by(scope, "band"), _rates_by(scope, "district"), _saved(scope),
-               _time_space(scope, incident), _cost(scope), _recovery(scope)]
+               _time_space(scope, incident), _cost(scope), _recovery(scope), *_coverage(scope, folder, chosen)]
     tables["monitor"] = _monitor_table(scope)
     tables["safety"] = _safety_table(scope)
     return _write(scope, summary, tables, [chart for chart in charts if chart is not None])
+
+
+def _coverage(scope: Scope, folder: Path, layout: str) -> list[Chart]:
+    """The coverage maps `signalprio coverage` drew for this layout, each strategy's with how well the map predicted
+    the simulated incidents (none when the command was not run)."""
+    maps = folder / "coverage"
+    if not (maps / "coverage_validation.parquet").is_file():
+        return []
+    checked = pd.read_parquet(maps / "coverage_validation.parquet")
+    accuracy = validation_summary(checked[checked["layout"] == layout]) if len(checked) else pd.DataFrame()
+    charts = []
+    for strategy in scope.strategies:
+        for key, image, title in ((f"coverage_{strategy}", maps / f"{layout}__{strategy}.png", "coverage"),
+                                  (f"coverage_saved_{strategy}", maps / f"{layout}__{strategy}__saved.png",
+                                   "coverage_saved")):
+            if image.is_file():
+                own = _accuracy(accuracy[accuracy["strategy"] == strategy]) if title == "coverage" and len(
+                    accuracy) else None
+                embedded = base64.b64encode(image.read_bytes()).decode()
+                charts.append(Chart(key, scope.t[title].format(strategy=scope.name(strategy)),
+                                    f'<img alt="{html.escape(image.name)}" src="data:image/png;base64,{embedded}">',
+                                    own.drop(columns=["layout", "strategy"]) if own is not None else None))
+    return charts
+
+
+def _accuracy(rows: pd.DataFrame) -> pd.DataFrame:
+    """Whole seconds and percent, as a reader compares them."""
+    return pd.DataFrame({"incidents": rows["incidents"], **{c: rows[c].round().astype(int) for c in (
+        "abs_error_median_s", "abs_error_p90_s", "bias_median_s")}, "same_verdict_pct": (100 * rows[
+            "same_verdict"]).round().astype(int), "layout": rows["layout"], "strategy": rows["strategy"]})
 
 
 def _read(folder: Path) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
@@ -763,7 +804,7 @@ def _html(scope: Scope, summary: dict[str, Any], tables: dict[str, pd.DataFrame]
             f'<title>{html.escape(t["title"])}</title>'
             "<style>body{font-family:sans-serif;max-width:1000px;margin:2em auto;color:#222}"
             "table{border-collapse:collapse;margin:1em 0}td,th{padding:.25em .6em;border-bottom:1px solid #ddd;"
-            "text-align:right}th{background:#f3f3f3}.chart svg{max-width:100%;height:auto}"
+            "text-align:right}th{background:#f3f3f3}.chart svg,.chart img{max-width:100%;height:auto}"
             "footer{color:#777;font-size:.8em}.assumptions{background:#f6f6f2;border:1px solid #ddd;padding:.2em 1em}"
             "</style></head><body>"
             f"<h1>{html.escape(t['title'])}</h1>" + "".join(sections)

@@ -95,6 +95,10 @@ def test_coverage_of_an_openstreetmap_scenario_writes_maps_tables_and_a_geojson_
     assert info["crs"] == "EPSG:4326" and info["features"] == len(table[table["strategy"] == "none"])
     west, south, east, north = info["total_bounds"]
     assert 8.67 < west < east < 8.71 and 49.39 < south < north < 49.41  # the fixture's own corner points
+    report = runner.invoke(app, ["report", str(results / "cov"), "--lang", "de"])
+    assert report.exit_code == 0, report.output
+    page = (results / "cov" / "report" / "index.html").read_text()
+    assert "Abdeckung: Eintreffzeit Stufe 1 im Straßennetz, Grüne Welle" in page and "Abweichung P90 (s)" in page
 
 
 def test_coverage_of_results_without_route_edges_is_one_clear_error(tmp_path: Path) -> None:
