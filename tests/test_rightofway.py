@@ -125,6 +125,26 @@ def test_at_the_next_stop_line_of_a_joined_signal_the_crossing_follows_the_link_
     assert set(model.decide([], {})) == {Release("car"), Release("bus"), Release("e")}
 
 
+def test_at_an_unsignalised_junction_an_engine_on_the_major_road_keeps_its_speed_and_minor_traffic_stops() -> None:
+    """§ 38 at a priority junction: a side-road car that can stop is held, one too close to stop gives way by the
+    junction's own rules (not waited for), and the engine keeps its free speed, inside the junction too."""
+    model = RightOfWay(RED, 1.0)
+    far = Foe("u-turner", 20.0, 3.0, 4.5, "side", yields=True)
+    close = Foe("late", 3.0, 12.0, 4.5, "side", yields=True)
+    engine = EngineAtRed("e", "J7", 2, 30.0, 12.0, 3.5, 16.7, (far, close), priority=True)
+    commands = model.decide([engine], {})
+    assert SpeedLimit("u-turner", 0.0) in commands and SpeedLimit("e", 16.7) in commands
+    assert model.tracked() == set()  # the one too close to stop is not waited for
+    inside = EngineAtRed("e", "J7", 2, 0.0, 12.0, 3.5, 16.7, (), inside=True, priority=True)
+    assert SpeedLimit("e", 16.7) in model.decide([inside], {})
+    # a vehicle of a major movement (or one inside the junction) that cannot stop: the engine stops before the line
+    model = RightOfWay(RED, 1.0)
+    major = Foe("bus", 3.0, 12.0, 4.5, "main", through=frozenset({":J7_1"}))
+    limit = next(c for c in model.decide([EngineAtRed("e", "J7", 2, 30.0, 12.0, 3.5, 16.7, (major,), priority=True)],
+                                         {}) if c.vehicle == "e")
+    assert limit.speed < 12.0 and model.tracked() == {"bus"}
+
+
 def test_a_vehicle_held_for_two_engines_of_a_unit_stays_held_until_the_last_has_crossed() -> None:
     """The HLF has crossed and leaves the list; the DLK behind it still faces the red: the car stays stopped (the
     first release of this kind let a car into the DLK on the default corridor, cautious behaviour)."""
@@ -239,3 +259,25 @@ def test_an_engine_with_green_waits_until_a_vehicle_left_inside_the_junction_has
         assert api.simulation.getCollidingVehiclesNumber() == 0
     finally:
         session.close()
+
+
+@pytest.mark.sumo
+def test_on_berlin_a_u_turner_at_a_priority_junction_waits_for_the_engines_instead_of_turning_into_them() -> None:
+    """Berlin-Adlershof, none, seed 1, incident i001: car 561 started a U-turn at the unsignalised junction
+    1292264830 in front of the ELW and the HLF, waited on the tight U-turn's internal lane, and both engines drove
+    into it (before right of way at unsignalised junctions). Now it is held before the junction; no vehicle ahead
+    of the engines on their own road is held in their way (that deadlocked them)."""
+    from dataclasses import replace
+
+    from signalprio.pipeline import plan_incidents, run_experiment
+
+    loaded = load_experiment(REPO / "experiments" / "berlin-adlershof.toml")
+    incident = next(i for i in plan_incidents(loaded) if i.id == "i001")
+    experiment = loaded.experiment.model_copy(update={"strategies": [loaded.experiment.strategy("none")]})
+    loaded = replace(loaded, experiment=experiment, given_incidents=(incident,))
+    with executor_for(1) as pool:
+        results = run_experiment(loaded, pool)
+    assert (results.done, results.failed) == (1, [])
+    runs = results.frames["runs"]
+    assert runs["arrived"].all() and (runs["collisions"] == 0).all()
+    assert results.frames["other_traffic"]["held_for_engines"].iloc[0] > 0
