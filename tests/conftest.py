@@ -108,3 +108,18 @@ def two_phase_program(offset: float = 0.0) -> SignalProgram:
 #: main links conflict with side links (as a junction foe matrix would say); 0-1 also foes (left vs through).
 TWO_PHASE_FOES = frozenset({(a, b) for a in (0, 1) for b in (2, 3)} | {(b, a) for a in (0, 1) for b in (2, 3)}
                            | {(0, 1), (1, 0), (2, 3), (3, 2)})
+
+
+def one_shipped_run(experiment: str, strategy: str, incident: str) -> Any:
+    """One run of a shipped experiment (its seed 1), through the same runner as `signalprio run`: the Results."""
+    from dataclasses import replace
+
+    from signalprio.experiment import load_experiment
+    from signalprio.pipeline import plan_incidents, run_experiment
+    from signalprio.runner import executor_for
+
+    loaded = load_experiment(REPO / "experiments" / f"{experiment}.toml")
+    chosen = next(i for i in plan_incidents(loaded) if i.id == incident)
+    only = loaded.experiment.model_copy(update={"strategies": [loaded.experiment.strategy(strategy)]})
+    with executor_for(1) as pool:
+        return run_experiment(replace(loaded, experiment=only, given_incidents=(chosen,)), pool)

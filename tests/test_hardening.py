@@ -21,7 +21,7 @@ from signalprio.errors import UserError
 from signalprio.experiment import load_experiment
 from signalprio.pool import WorkerPool
 from signalprio.store import RunStore
-from tests.conftest import REPO, SMALL_RUNS, write_experiment
+from tests.conftest import REPO, SMALL_RUNS, one_shipped_run, write_experiment
 from tests.test_cli import assert_one_line_error, signalprio
 
 
@@ -224,15 +224,5 @@ def test_the_berlin_run_that_crashed_sumo_completes() -> None:
     """Berlin-Adlershof, eta, seed 1, incident i003: SUMO 1.28 segfaulted in this run under the controller of
     2026-11-28 (the step after a mid-block pedestrian signal was switched straight from its vehicle green to its
     pedestrian green, 'GGr' -> 'rrG'). Kept as a regression test: it must complete as a valid run."""
-    from dataclasses import replace
-
-    from signalprio.pipeline import plan_incidents, run_experiment
-    from signalprio.runner import executor_for
-
-    loaded = load_experiment(REPO / "experiments" / "berlin-adlershof.toml")
-    incident = next(i for i in plan_incidents(loaded) if i.id == "i003")
-    experiment = loaded.experiment.model_copy(update={"strategies": [loaded.experiment.strategy("eta")]})
-    loaded = replace(loaded, experiment=experiment, given_incidents=(incident,))
-    with executor_for(1) as pool:
-        results = run_experiment(loaded, pool)
+    results = one_shipped_run("berlin-adlershof", "eta", "i003")
     assert (results.done, results.failed) == (1, [])

@@ -13,7 +13,7 @@ from signalprio.pipeline import run_experiment
 from signalprio.rightofway import PLANNING_DECEL_SHARE, EngineAtRed, Foe, Release, RightOfWay, SpeedLimit
 from signalprio.run import network_of
 from signalprio.runner import executor_for
-from tests.conftest import REPO, write_experiment
+from tests.conftest import REPO, one_shipped_run, write_experiment
 
 RED = 10 / 3.6
 B = 3.5 * PLANNING_DECEL_SHARE  # the engine's planning deceleration
@@ -267,16 +267,7 @@ def test_on_berlin_a_u_turner_at_a_priority_junction_waits_for_the_engines_inste
     1292264830 in front of the ELW and the HLF, waited on the tight U-turn's internal lane, and both engines drove
     into it (before right of way at unsignalised junctions). Now it is held before the junction; no vehicle ahead
     of the engines on their own road is held in their way (that deadlocked them)."""
-    from dataclasses import replace
-
-    from signalprio.pipeline import plan_incidents, run_experiment
-
-    loaded = load_experiment(REPO / "experiments" / "berlin-adlershof.toml")
-    incident = next(i for i in plan_incidents(loaded) if i.id == "i001")
-    experiment = loaded.experiment.model_copy(update={"strategies": [loaded.experiment.strategy("none")]})
-    loaded = replace(loaded, experiment=experiment, given_incidents=(incident,))
-    with executor_for(1) as pool:
-        results = run_experiment(loaded, pool)
+    results = one_shipped_run("berlin-adlershof", "none", "i001")
     assert (results.done, results.failed) == (1, [])
     runs = results.frames["runs"]
     assert runs["arrived"].all() and (runs["collisions"] == 0).all()
