@@ -15,9 +15,8 @@ followed in a quarter of the runs. This model takes its place, the same way in e
 - held vehicles are released once the engine has left the junction (or its own link turns green);
 - with green, the engine still stops before the line while a vehicle of a conflicting movement whose green has
   ended is inside the junction (the session lists such an engine with those vehicles as committed);
-- at an unsignalised junction cross traffic that can stop is held the same way; where the engine's road has right
-  of way it keeps its speed and waits only for vehicles inside the junction (a minor-road vehicle too close to
-  stop comfortably gives way by the junction's rules), where it must give way it crosses as at a red.
+- at an unsignalised junction cross traffic that can stop is held the same way; the engine itself drives as the
+  junction's rules (SUMO's junction model) let it, and so does a vehicle too close to stop.
 
 Pure: observations in, commands out. The simulation session reads the few vehicles it needs (only
 near an engine facing red) and applies the commands as speed limits.
@@ -46,7 +45,6 @@ class Foe:
     inside: bool = False  # already past its stop line: it can only clear the junction
     upstream: frozenset[str] = frozenset()  # edges before the approach it may still be on (short approach lanes)
     through: frozenset[str] = frozenset()  # the junction's internal edges of its approach's conflicting movements
-    yields: bool = False  # it gives way to the engine by the junction's own rules (a minor road; SUMO makes it)
 
 
 @dataclass(frozen=True)
@@ -63,7 +61,7 @@ class EngineAtRed:
     free_speed: float  # its desired speed on this road: a limit never raises it
     foes: tuple[Foe, ...]
     inside: bool = False
-    priority: bool = False  # it has right of way here anyway (a major road at an unsignalised junction)
+    unsignalised: bool = False  # the junction's own rules (SUMO's junction model) decide for the engine there
 
 
 @dataclass(frozen=True)
@@ -151,8 +149,8 @@ class RightOfWay:
                 crossing.held.add(foe.id)
                 self.held_total += 1
                 commands.append(SpeedLimit(foe.id, 0.0))
-            elif foe.yields and not foe.inside:
-                continue  # too close to stop comfortably, but it must give way anyway: it brakes harder
+            elif engine.unsignalised:
+                continue  # too close to stop: the junction's rules decide between it and the engine, as for any car
             else:
                 crossing.committed[foe.id] = (foe.upstream | {foe.approach_edge}, foe.through)
                 if foe.inside:
@@ -167,10 +165,10 @@ class RightOfWay:
                 # off its approach and past the junction (an internal edge before it passed is that of a junction
                 # upstream, on its way here), or out of the network
                 del crossing.committed[vehicle]
+        if engine.unsignalised:
+            return [*commands, Release(engine.id)]  # no limit of ours: it drives as the junction's rules let it
         room, decel = max(engine.distance_m - STOP_GAP_M, 0.0), PLANNING_DECEL_SHARE * engine.decel
-        if engine.priority and (engine.inside or not crossing.committed):
-            speed = engine.free_speed  # its own right of way: no red-crossing speed
-        elif engine.inside:
+        if engine.inside:
             speed = self.red_speed
         elif crossing.committed:  # the junction is not clear: stop before the line
             speed = math.sqrt(2 * decel * room)

@@ -125,24 +125,20 @@ def test_at_the_next_stop_line_of_a_joined_signal_the_crossing_follows_the_link_
     assert set(model.decide([], {})) == {Release("car"), Release("bus"), Release("e")}
 
 
-def test_at_an_unsignalised_junction_an_engine_on_the_major_road_keeps_its_speed_and_minor_traffic_stops() -> None:
-    """§ 38 at a priority junction: a side-road car that can stop is held, one too close to stop gives way by the
-    junction's own rules (not waited for), and the engine keeps its free speed, inside the junction too."""
+def test_at_an_unsignalised_junction_cross_traffic_that_can_stop_is_held_and_the_engine_is_not_limited() -> None:
+    """§ 38 at a priority junction: a car that can stop is held until the engine has left the junction; one too close
+    to stop, and the engine itself, are left to the junction's own rules (no limit, nobody waited for)."""
     model = RightOfWay(RED, 1.0)
-    far = Foe("u-turner", 20.0, 3.0, 4.5, "side", yields=True)
-    close = Foe("late", 3.0, 12.0, 4.5, "side", yields=True)
-    engine = EngineAtRed("e", "J7", 2, 30.0, 12.0, 3.5, 16.7, (far, close), priority=True)
+    far = Foe("u-turner", 20.0, 3.0, 4.5, "side")
+    close = Foe("late", 3.0, 12.0, 4.5, "side")
+    engine = EngineAtRed("e", "J7", 2, 30.0, 12.0, 3.5, 16.7, (far, close), unsignalised=True)
     commands = model.decide([engine], {})
-    assert SpeedLimit("u-turner", 0.0) in commands and SpeedLimit("e", 16.7) in commands
-    assert model.tracked() == set()  # the one too close to stop is not waited for
-    inside = EngineAtRed("e", "J7", 2, 0.0, 12.0, 3.5, 16.7, (), inside=True, priority=True)
-    assert SpeedLimit("e", 16.7) in model.decide([inside], {})
-    # a vehicle of a major movement (or one inside the junction) that cannot stop: the engine stops before the line
-    model = RightOfWay(RED, 1.0)
-    major = Foe("bus", 3.0, 12.0, 4.5, "main", through=frozenset({":J7_1"}))
-    limit = next(c for c in model.decide([EngineAtRed("e", "J7", 2, 30.0, 12.0, 3.5, 16.7, (major,), priority=True)],
-                                         {}) if c.vehicle == "e")
-    assert limit.speed < 12.0 and model.tracked() == {"bus"}
+    assert SpeedLimit("u-turner", 0.0) in commands and Release("e") in commands
+    assert not any(isinstance(c, SpeedLimit) and c.vehicle in ("e", "late") for c in commands)
+    assert model.tracked() == set()
+    inside = EngineAtRed("e", "J7", 2, 0.0, 12.0, 3.5, 16.7, (), inside=True, unsignalised=True)
+    assert Release("u-turner") not in model.decide([inside], {})
+    assert Release("u-turner") in model.decide([], {})  # it has left the junction
 
 
 def test_a_vehicle_held_for_two_engines_of_a_unit_stays_held_until_the_last_has_crossed() -> None:

@@ -37,7 +37,7 @@ class LinkPath:
 @dataclass(frozen=True)
 class Junction:
     """A junction where movements conflict: its links (the junction's own link indices) and which conflict. Engines
-    cross signalised ones (`Signal`) and unsignalised ones, where the junction's rules give some links right of way."""
+    cross signalised ones (`Signal`) and unsignalised ones, where cross traffic makes way for them too."""
 
     id: str
     links: tuple[SignalLink, ...]
@@ -45,7 +45,6 @@ class Junction:
     # approach lane -> the lanes before it (internal ones too) within UPSTREAM_M, each with the distance from its
     # end to the stop line: cross traffic that must stop for an engine is seen there before it is too close
     upstream: dict[str, tuple[tuple[str, float], ...]] = field(default_factory=dict)
-    major: frozenset[int] = frozenset()  # links with right of way at an unsignalised junction
 
     def link(self, index: int) -> SignalLink:
         """The link with this index (indices may have gaps: never look links up by position)."""

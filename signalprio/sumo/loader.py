@@ -71,11 +71,10 @@ UNSIGNALISED = ("priority", "priority_stop", "right_before_left", "left_before_r
 
 
 def _junction(net: sumolib.net.Net, node: sumolib.net.node.Node) -> Junction | None:
-    """An unsignalised junction with conflicting movements (right of way by its rules: major links 'M'), or None."""
+    """An unsignalised junction with conflicting movements, or None."""
     if node.getType() not in UNSIGNALISED or len([e for e in node.getIncoming() if not e.getFunction()]) < 2:
         return None
     by_index: dict[int, SignalLink] = {}
-    major = set()
     for edge in node.getIncoming():
         if edge.getFunction():
             continue
@@ -85,13 +84,11 @@ def _junction(net: sumolib.net.Net, node: sumolib.net.node.Node) -> Junction | N
                 if index < 0 or connection.getTo().getFunction():
                     continue
                 by_index.setdefault(index, SignalLink(index, lane.getID(), connection.getToLane().getID()))
-                if connection.getState() == "M":
-                    major.add(index)
     foes = {(i, j) for i in by_index for j in by_index if i != j and node.areFoes(i, j)}
     if not foes:
         return None
     links = tuple(by_index[i] for i in sorted(by_index))
-    return Junction(node.getID(), links, frozenset(foes), _upstream_of(net, links), frozenset(major))
+    return Junction(node.getID(), links, frozenset(foes), _upstream_of(net, links))
 
 
 UPSTREAM_M = 300.0  # how far before a stop line cross traffic is looked for (reaction distances are shorter)

@@ -251,9 +251,9 @@ class SumoSession:
         of each such engine's signal, let the model decide, apply its speed limits. An engine with green is listed
         only while a vehicle whose green has ended is still inside that junction on a conflicting movement.
 
-        Without a signal near, the same at the next unsignalised junction with conflicting movements on its route
-        (§ 38 StVO holds there too): where the engine has right of way, only vehicles inside the junction are waited
-        for and it keeps its speed; where it must give way, it crosses as at a red.
+        Without a signal near, cross traffic that can stop is held the same way at the next unsignalised junction with
+        conflicting movements on its route (§ 38 StVO holds there too); the engine drives as the junction's rules let
+        it.
 
         Reads nothing unless an engine is within `reaction_m` of a signal or a junction, or crossing one.
         """
@@ -316,11 +316,10 @@ class SumoSession:
                 return None
             junction, link, distance = found
             inside = False
-        major = link in junction.major
         return EngineAtRed(engine.id, junction.id, link, distance, engine.speed,
                            self.engines[engine.id].vehicle_type.decel_mps2, engine.desired_speed,
-                           self._foes(junction, link, reaction_m, major, self._route_edges(engine.id)), inside,
-                           priority=major)
+                           self._foes(junction, link, reaction_m, self._route_edges(engine.id)), inside,
+                           unsignalised=True)
 
     def _junction_ahead(self, engine: EngineView, reaction_m: float) -> tuple[Junction, int, float] | None:
         """The next unsignalised junction on the route within `reaction_m` where some movement conflicts with the
@@ -355,19 +354,17 @@ class SumoSession:
     def _junctions(self) -> dict[str, Junction]:
         return {junction.id: junction for junction in self.network.junctions_ahead.values()}
 
-    def _foes(self, signal: Junction, link: int, reaction_m: float, engine_major: bool = False,
+    def _foes(self, signal: Junction, link: int, reaction_m: float,
               route: frozenset[str] = frozenset()) -> tuple[Foe, ...]:
         """Vehicles within `reaction_m` of the stop line on approaches whose movement conflicts with `link` (and on the
         lanes before a short approach lane), whatever their signal shows now (a red one may turn green while the
-        engine crosses), and those inside the junction. Where the engine's link is major at an unsignalised
-        junction, vehicles on approaches with only minor conflicting links give way to it by the junction's rules.
+        engine crosses), and those inside the junction.
         Lanes of `route` (the engine's own), and vehicles crossing a junction into it, are not looked at: they drive
         ahead of the engine (or behind it), and held there they would block its way."""
         api = self._api
         out = []
         foe_links = signal.crossing_links(link)
         for lane in sorted({foe.from_lane for foe in foe_links}):
-            yields = engine_major and all(foe.index not in signal.major for foe in foe_links if foe.from_lane == lane)
             before, upstream = signal.upstream.get(lane, ()), signal.upstream_edges(lane)
             edge_of = lane.rsplit("_", 1)[0]  # it may change lanes: any conflicting movement of its approach edge
             through = frozenset(edge for foe in foe_links if foe.from_lane.rsplit("_", 1)[0] == edge_of
@@ -385,7 +382,7 @@ class SumoSession:
                     if distance <= reaction_m and vehicle not in self.engines:
                         out.append(Foe(vehicle, distance, api.vehicle.getSpeed(vehicle),
                                        api.vehicle.getDecel(vehicle), lane.rsplit("_", 1)[0], upstream=upstream,
-                                       through=through, yields=yields))
+                                       through=through))
         return (*out, *self._inside(signal, link))
 
     def _inside(self, signal: Junction, link: int, ended_in: str | None = None) -> tuple[Foe, ...]:
