@@ -14,9 +14,7 @@ followed in a quarter of the runs. This model takes its place, the same way in e
   then crosses at the bounded red-crossing speed, and keeps that speed until it has left the junction;
 - held vehicles are released once the engine has left the junction (or its own link turns green);
 - with green, the engine still stops before the line while a vehicle of a conflicting movement whose green has
-  ended is inside the junction (the session lists such an engine with those vehicles as committed);
-- at an unsignalised junction cross traffic that can stop is held the same way; the engine itself drives as the
-  junction's rules (SUMO's junction model) let it, and so does a vehicle too close to stop.
+  ended is inside the junction (the session lists such an engine with those vehicles as committed).
 
 Pure: observations in, commands out. The simulation session reads the few vehicles it needs (only
 near an engine facing red) and applies the commands as speed limits.
@@ -61,7 +59,6 @@ class EngineAtRed:
     free_speed: float  # its desired speed on this road: a limit never raises it
     foes: tuple[Foe, ...]
     inside: bool = False
-    unsignalised: bool = False  # the junction's own rules (SUMO's junction model) decide for the engine there
 
 
 @dataclass(frozen=True)
@@ -149,8 +146,6 @@ class RightOfWay:
                 crossing.held.add(foe.id)
                 self.held_total += 1
                 commands.append(SpeedLimit(foe.id, 0.0))
-            elif engine.unsignalised:
-                continue  # too close to stop: the junction's rules decide between it and the engine, as for any car
             else:
                 crossing.committed[foe.id] = (foe.upstream | {foe.approach_edge}, foe.through)
                 if foe.inside:
@@ -165,8 +160,6 @@ class RightOfWay:
                 # off its approach and past the junction (an internal edge before it passed is that of a junction
                 # upstream, on its way here), or out of the network
                 del crossing.committed[vehicle]
-        if engine.unsignalised:
-            return [*commands, Release(engine.id)]  # no limit of ours: it drives as the junction's rules let it
         room, decel = max(engine.distance_m - STOP_GAP_M, 0.0), PLANNING_DECEL_SHARE * engine.decel
         if engine.inside:
             speed = self.red_speed

@@ -13,7 +13,7 @@ from signalprio.pipeline import run_experiment
 from signalprio.rightofway import PLANNING_DECEL_SHARE, EngineAtRed, Foe, Release, RightOfWay, SpeedLimit
 from signalprio.run import network_of
 from signalprio.runner import executor_for
-from tests.conftest import REPO, one_shipped_run, write_experiment
+from tests.conftest import REPO, write_experiment
 
 RED = 10 / 3.6
 B = 3.5 * PLANNING_DECEL_SHARE  # the engine's planning deceleration
@@ -123,22 +123,6 @@ def test_at_the_next_stop_line_of_a_joined_signal_the_crossing_follows_the_link_
     commands = model.decide([second], {})
     assert model.crossing("e") == ("J1", 17) and SpeedLimit("bus", 0.0) in commands and Release("car") not in commands
     assert set(model.decide([], {})) == {Release("car"), Release("bus"), Release("e")}
-
-
-def test_at_an_unsignalised_junction_cross_traffic_that_can_stop_is_held_and_the_engine_is_not_limited() -> None:
-    """§ 38 at a priority junction: a car that can stop is held until the engine has left the junction; one too close
-    to stop, and the engine itself, are left to the junction's own rules (no limit, nobody waited for)."""
-    model = RightOfWay(RED, 1.0)
-    far = Foe("u-turner", 20.0, 3.0, 4.5, "side")
-    close = Foe("late", 3.0, 12.0, 4.5, "side")
-    engine = EngineAtRed("e", "J7", 2, 30.0, 12.0, 3.5, 16.7, (far, close), unsignalised=True)
-    commands = model.decide([engine], {})
-    assert SpeedLimit("u-turner", 0.0) in commands and Release("e") in commands
-    assert not any(isinstance(c, SpeedLimit) and c.vehicle in ("e", "late") for c in commands)
-    assert model.tracked() == set()
-    inside = EngineAtRed("e", "J7", 2, 0.0, 12.0, 3.5, 16.7, (), inside=True, unsignalised=True)
-    assert Release("u-turner") not in model.decide([inside], {})
-    assert Release("u-turner") in model.decide([], {})  # it has left the junction
 
 
 def test_a_vehicle_held_for_two_engines_of_a_unit_stays_held_until_the_last_has_crossed() -> None:
@@ -256,15 +240,3 @@ def test_an_engine_with_green_waits_until_a_vehicle_left_inside_the_junction_has
     finally:
         session.close()
 
-
-@pytest.mark.sumo
-def test_on_berlin_a_u_turner_at_a_priority_junction_waits_for_the_engines_instead_of_turning_into_them() -> None:
-    """Berlin-Adlershof, none, seed 1, incident i001: car 561 started a U-turn at the unsignalised junction
-    1292264830 in front of the ELW and the HLF, waited on the tight U-turn's internal lane, and both engines drove
-    into it (before right of way at unsignalised junctions). Now it is held before the junction; no vehicle ahead
-    of the engines on their own road is held in their way (that deadlocked them)."""
-    results = one_shipped_run("berlin-adlershof", "none", "i001")
-    assert (results.done, results.failed) == (1, [])
-    runs = results.frames["runs"]
-    assert runs["arrived"].all() and (runs["collisions"] == 0).all()
-    assert results.frames["other_traffic"]["held_for_engines"].iloc[0] > 0

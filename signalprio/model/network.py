@@ -35,13 +35,14 @@ class LinkPath:
 
 
 @dataclass(frozen=True)
-class Junction:
-    """A junction where movements conflict: its links (the junction's own link indices) and which conflict. Engines
-    cross signalised ones (`Signal`) and unsignalised ones, where cross traffic makes way for them too."""
+class Signal:
+    """A signalised junction: its coordinated program, its links and which links conflict."""
 
     id: str
+    program: SignalProgram
     links: tuple[SignalLink, ...]
     foes: frozenset[tuple[int, int]]  # unordered pairs stored both ways
+    paths: dict[int, LinkPath] = field(default_factory=dict)  # links whose geometry the network gives
     # approach lane -> the lanes before it (internal ones too) within UPSTREAM_M, each with the distance from its
     # end to the stop line: cross traffic that must stop for an engine is seen there before it is too close
     upstream: dict[str, tuple[tuple[str, float], ...]] = field(default_factory=dict)
@@ -86,19 +87,6 @@ class Junction:
     def _approach_edges(self) -> dict[int, str]:
         return {link.index: link.from_lane.rsplit("_", 1)[0] for link in self.links}
 
-    def links_between(self, edge: str, following: str) -> tuple[SignalLink, ...]:
-        """The links from `edge` into `following` (one per lane that makes the turn)."""
-        return tuple(link for link in self.links
-                     if link.from_lane.rsplit("_", 1)[0] == edge and link.to_lane.rsplit("_", 1)[0] == following)
-
-
-@dataclass(frozen=True, kw_only=True)
-class Signal(Junction):
-    """A signalised junction: its coordinated program, and its links' geometry (the intergreen matrix)."""
-
-    program: SignalProgram
-    paths: dict[int, LinkPath] = field(default_factory=dict)  # links whose geometry the network gives
-
 
 @dataclass(frozen=True)
 class Network:
@@ -111,8 +99,6 @@ class Network:
     edge_lanes: dict[str, int]
     edge_speeds: dict[str, float]
     successors: dict[str, frozenset[str]]  # edge -> edges reachable through a connection
-    # unsignalised junctions whose movements conflict, by the edges that lead into them
-    junctions_ahead: dict[str, Junction] = field(default_factory=dict)
 
     @functools.cached_property
     def _signal_links(self) -> dict[tuple[str, str], tuple[str, int]]:

@@ -11,7 +11,7 @@ from pathlib import Path
 import sumolib
 
 from signalprio.errors import UserError
-from signalprio.model.network import Junction, LinkPath, Network, Signal, SignalLink
+from signalprio.model.network import LinkPath, Network, Signal, SignalLink
 from signalprio.model.program import Phase, SignalProgram
 
 
@@ -58,37 +58,9 @@ def _signal(net: sumolib.net.Net, tls: sumolib.net.TLS, path: Path) -> Signal:
         way = _path(net, net.getLane(link.from_lane), net.getLane(link.to_lane), link.index)
         if way is not None:
             paths[link.index] = way
-    return Signal(tls_id, links, frozenset(foes), _upstream_of(net, links), program=_program(tls, tls_id),
-                  paths=paths)
-
-
-def _upstream_of(net: sumolib.net.Net, links: tuple[SignalLink, ...]) -> dict[str, tuple[tuple[str, float], ...]]:
     upstream = {lane: _upstream(net.getLane(lane)) for lane in sorted({link.from_lane for link in links})}
-    return {lane: lanes for lane, lanes in upstream.items() if lanes}
-
-
-UNSIGNALISED = ("priority", "priority_stop", "right_before_left", "left_before_right", "allway_stop", "zipper")
-
-
-def _junction(net: sumolib.net.Net, node: sumolib.net.node.Node) -> Junction | None:
-    """An unsignalised junction with conflicting movements, or None."""
-    if node.getType() not in UNSIGNALISED or len([e for e in node.getIncoming() if not e.getFunction()]) < 2:
-        return None
-    by_index: dict[int, SignalLink] = {}
-    for edge in node.getIncoming():
-        if edge.getFunction():
-            continue
-        for lane in edge.getLanes():
-            for connection in lane.getOutgoing():
-                index = connection.getJunctionIndex()
-                if index < 0 or connection.getTo().getFunction():
-                    continue
-                by_index.setdefault(index, SignalLink(index, lane.getID(), connection.getToLane().getID()))
-    foes = {(i, j) for i in by_index for j in by_index if i != j and node.areFoes(i, j)}
-    if not foes:
-        return None
-    links = tuple(by_index[i] for i in sorted(by_index))
-    return Junction(node.getID(), links, frozenset(foes), _upstream_of(net, links))
+    return Signal(tls_id, _program(tls, tls_id), links, frozenset(foes), paths,
+                  {lane: lanes for lane, lanes in upstream.items() if lanes})
 
 
 UPSTREAM_M = 300.0  # how far before a stop line cross traffic is looked for (reaction distances are shorter)
@@ -148,12 +120,10 @@ def load_network(path: Path) -> Network:
         raise UserError(f"{path}: the network has no traffic signals to preempt")
     edges = [edge for edge in net.getEdges() if not edge.getFunction()]  # roads, not junction interiors
     lane_speeds = {lane.getID(): lane.getSpeed() for edge in edges for lane in edge.getLanes()}
-    junctions = [found for node in net.getNodes() if (found := _junction(net, node)) is not None]
     return Network(path, signals, lane_speeds, {e.getID(): e.getLength() for e in edges},
                    {e.getID(): e.getLaneNumber() for e in edges}, {e.getID(): e.getSpeed() for e in edges},
                    {e.getID(): frozenset(out.getID() for out in e.getOutgoing() if not out.getFunction())
-                    for e in edges},
-                   {link.from_lane.rsplit("_", 1)[0]: junction for junction in junctions for link in junction.links})
+                    for e in edges})
 
 
 def street_names(path: Path) -> dict[str, str]:

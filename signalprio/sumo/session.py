@@ -16,7 +16,6 @@ intergreens they count.
 from __future__ import annotations
 
 import contextlib
-import functools
 import io
 import logging
 import socket
@@ -41,7 +40,7 @@ from signalprio.control.types import (
 )
 from signalprio.errors import UserError
 from signalprio.fleet import VehicleType
-from signalprio.model.network import Junction, Network, SignalLink
+from signalprio.model.network import Network, Signal, SignalLink
 from signalprio.rightofway import EngineAtRed, Foe, RightOfWay, SpeedLimit
 from signalprio.sumo.binaries import binary, tool_environment
 
@@ -93,7 +92,6 @@ class SumoSession:
     _vias: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     _via_edge_sets: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
     _links_by_via: dict[str, dict[str, int]] = field(default_factory=dict)
-    _route_sets: dict[str, frozenset[str]] = field(default_factory=dict)
     _stderr: Any = None
     time: float = 0.0
 
@@ -251,11 +249,7 @@ class SumoSession:
         of each such engine's signal, let the model decide, apply its speed limits. An engine with green is listed
         only while a vehicle whose green has ended is still inside that junction on a conflicting movement.
 
-        Without a signal near, cross traffic that can stop is held the same way at the next unsignalised junction with
-        conflicting movements on its route (§ 38 StVO holds there too); the engine drives as the junction's rules let
-        it.
-
-        Reads nothing unless an engine is within `reaction_m` of a signal or a junction, or crossing one.
+        Reads nothing unless an engine is within `reaction_m` of a signal or crossing one.
         """
         engines = []
         for engine in obs.engines:
@@ -269,8 +263,7 @@ class SumoSession:
                     near.distance_m, False
             if near is not None and state[link] not in "GgO":
                 foes = self._foes(signal, link, reaction_m)
-            elif crossing is not None and crossing[0] in self.network.signals and \
-                    self._road(engine.id).startswith(":"):
+            elif crossing is not None and self._road(engine.id).startswith(":"):
                 # the link it is crossing now: a joined signal (the two carriageways of a dual carriageway) has
                 # several stop lines in a row, and an engine may pass two of them in one step
                 signal, distance, inside = self.network.signals[crossing[0]], 0.0, True
@@ -283,9 +276,6 @@ class SumoSession:
                 if not foes:
                     continue
             else:
-                at_junction = self._at_junction(engine, crossing, reaction_m)
-                if at_junction is not None:
-                    engines.append(at_junction)
                 continue
             engines.append(EngineAtRed(engine.id, signal.id, link, distance, engine.speed,
                                        self.engines[engine.id].vehicle_type.decel_mps2, engine.desired_speed,
@@ -301,66 +291,10 @@ class SumoSession:
             with contextlib.suppress(Exception):  # a vehicle that left the network needs no limit
                 self._api.vehicle.setSpeed(command.vehicle, speed)
 
-    def _at_junction(self, engine: EngineView, crossing: tuple[str, int] | None,
-                     reaction_m: float) -> EngineAtRed | None:
-        """The engine at (within `reaction_m` of, or inside) the next unsignalised junction on its route whose
-        movements conflict with its own, or None."""
-        road = self._road(engine.id) if crossing is not None else ""
-        if crossing is not None and crossing[0] not in self.network.signals and road.startswith(":"):
-            junction = self._junctions[crossing[0]]
-            link = self._link_inside(junction, self._api.vehicle.getLaneID(engine.id), crossing[1])
-            distance, inside = 0.0, True
-        else:
-            found = self._junction_ahead(engine, reaction_m)
-            if found is None:
-                return None
-            junction, link, distance = found
-            inside = False
-        return EngineAtRed(engine.id, junction.id, link, distance, engine.speed,
-                           self.engines[engine.id].vehicle_type.decel_mps2, engine.desired_speed,
-                           self._foes(junction, link, reaction_m, self._route_edges(engine.id)), inside,
-                           unsignalised=True)
-
-    def _junction_ahead(self, engine: EngineView, reaction_m: float) -> tuple[Junction, int, float] | None:
-        """The next unsignalised junction on the route within `reaction_m` where some movement conflicts with the
-        engine's: the junction, the engine's link there and the distance to its stop line."""
-        route, network = self.engines[engine.id].route, self.network
-        if engine.edge not in route:
-            return None
-        at = route.index(engine.edge)
-        distance = max(network.edge_lengths.get(engine.edge, 0.0) - engine.lane_position_m, 0.0)
-        for edge, following in zip(route[at:], route[at + 1:], strict=False):
-            if distance > reaction_m:
-                return None
-            junction = network.junctions_ahead.get(edge)
-            links = junction.links_between(edge, following) if junction is not None else ()
-            conflicting = [link for link in links if junction is not None and junction.crossing_links(link.index)]
-            if junction is not None and conflicting:
-                return junction, conflicting[0].index, distance
-            distance += network.edge_lengths.get(following, 0.0)
-        return None
-
-    def _next_edge(self, vehicle: str) -> str:
-        route, index = self._api.vehicle.getRoute(vehicle), self._api.vehicle.getRouteIndex(vehicle)
-        return str(route[index + 1]) if 0 <= index < len(route) - 1 else ""
-
-    def _route_edges(self, engine: str) -> frozenset[str]:
-        slot = self.engines[engine]
-        if slot.id not in self._route_sets:
-            self._route_sets[slot.id] = frozenset(slot.route)
-        return self._route_sets[slot.id]
-
-    @functools.cached_property
-    def _junctions(self) -> dict[str, Junction]:
-        return {junction.id: junction for junction in self.network.junctions_ahead.values()}
-
-    def _foes(self, signal: Junction, link: int, reaction_m: float,
-              route: frozenset[str] = frozenset()) -> tuple[Foe, ...]:
+    def _foes(self, signal: Signal, link: int, reaction_m: float) -> tuple[Foe, ...]:
         """Vehicles within `reaction_m` of the stop line on approaches whose movement conflicts with `link` (and on the
         lanes before a short approach lane), whatever their signal shows now (a red one may turn green while the
-        engine crosses), and those inside the junction.
-        Lanes of `route` (the engine's own), and vehicles crossing a junction into it, are not looked at: they drive
-        ahead of the engine (or behind it), and held there they would block its way."""
+        engine crosses), and those inside the junction."""
         api = self._api
         out = []
         foe_links = signal.crossing_links(link)
@@ -372,20 +306,16 @@ class SumoSession:
             for looked, offset in ((lane, 0.0), *before):
                 if offset > reaction_m:
                     break
-                if looked.rsplit("_", 1)[0] in route:
-                    continue
                 length = self._lane_length(looked)
                 for vehicle in api.lane.getLastStepVehicleIDs(looked):
                     distance = offset + length - api.vehicle.getLanePosition(vehicle)
-                    if route and looked.startswith(":") and self._next_edge(vehicle) in route:
-                        continue  # crossing a junction into the engine's own road: ahead of it or behind it
                     if distance <= reaction_m and vehicle not in self.engines:
                         out.append(Foe(vehicle, distance, api.vehicle.getSpeed(vehicle),
                                        api.vehicle.getDecel(vehicle), lane.rsplit("_", 1)[0], upstream=upstream,
                                        through=through))
         return (*out, *self._inside(signal, link))
 
-    def _inside(self, signal: Junction, link: int, ended_in: str | None = None) -> tuple[Foe, ...]:
+    def _inside(self, signal: Signal, link: int, ended_in: str | None = None) -> tuple[Foe, ...]:
         """Vehicles inside the junction on a movement that conflicts with `link`: committed whatever their speed.
         With a signal state `ended_in`, only those of movements whose green has ended (waiting ones on a green
         movement yield to the engine as SUMO's junction model makes them)."""
@@ -400,7 +330,7 @@ class SumoSession:
                         for vehicle in api.lane.getLastStepVehicleIDs(via) if vehicle not in self.engines]
         return tuple(out)
 
-    def _link_inside(self, signal: Junction, lane: str, otherwise: int) -> int:
+    def _link_inside(self, signal: Signal, lane: str, otherwise: int) -> int:
         """The link of `signal` whose way through the junction runs on the internal `lane` (`otherwise` when none)."""
         if signal.id not in self._links_by_via:
             self._links_by_via[signal.id] = {}
