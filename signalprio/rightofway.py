@@ -13,6 +13,12 @@ followed in a quarter of the runs. This model takes its place, the same way in e
 - the engine stops before the stop line while a committed vehicle has not yet left the junction,
   then crosses at the bounded red-crossing speed, and keeps that speed until it has left the junction;
 - held vehicles are released once the engine has left the junction (or its own link turns green);
+- a committed vehicle that stands inside the junction for `CLEAR_AFTER_S` while the engine waits for it before
+  the line clears the junction: it no longer gives way to the other vehicles inside (its driver sees the blue
+  light and finishes the turn). Without this, a left turner waiting inside a large junction for oncoming traffic
+  that was itself waiting (held, or blocked by others inside) stood until the horizon, the engine with it;
+- a vehicle on an internal lane (of a junction upstream, or between the stop lines of a joined signal) is never
+  held: it would block that junction, and the engine's way with it;
 - with green, the engine still stops before the line while a vehicle of a conflicting movement whose green has
   ended is inside the junction (the session lists such an engine with those vehicles as committed).
 
@@ -29,6 +35,10 @@ STOP_GAP_M = 1.0  # where a stop "at the stop line" ends: this far before it
 # The engine plans its approach to a red at this share of its deceleration: braking at the last moment with all
 # of it, in whole simulation steps, surprised the vehicles behind (one rear-ended an ELW on the default experiment).
 PLANNING_DECEL_SHARE = 0.5
+# A committed vehicle standing inside the junction this long (while an engine waits for it) is told to clear it:
+# longer than the moments a turner waits for a gap, shorter than a signal cycle.
+CLEAR_AFTER_S = 5.0
+STANDING_MPS = 0.1
 
 
 @dataclass(frozen=True)
@@ -74,7 +84,15 @@ class Release:
     vehicle: str
 
 
-Command = SpeedLimit | Release
+@dataclass(frozen=True)
+class ClearJunction:
+    """Inside the junction, stop giving way to the other vehicles inside (`clear`), or give way again."""
+
+    vehicle: str
+    clear: bool = True
+
+
+Command = SpeedLimit | Release | ClearJunction
 
 
 @dataclass
@@ -87,6 +105,8 @@ class _Crossing:
     # vehicle -> the edges it approaches on and those of its conflicting movements through the junction
     committed: dict[str, tuple[frozenset[str], frozenset[str]]] = field(default_factory=dict)
     passing: set[str] = field(default_factory=set)  # committed vehicles seen on their way through the junction
+    standing: dict[str, float] = field(default_factory=dict)  # committed vehicles inside: seconds standing
+    clearing: set[str] = field(default_factory=set)  # committed vehicles told to clear the junction
 
 
 class RightOfWay:
@@ -97,6 +117,7 @@ class RightOfWay:
         self.step_s = step_s
         self._crossings: dict[str, _Crossing] = {}
         self.held_total = 0  # vehicles stopped for an engine, over the run
+        self.cleared_total = 0  # vehicles told to clear the junction for an engine, over the run
 
     def crossing(self, engine: str) -> tuple[str, int] | None:
         """The signal and link an engine is crossing (None when it crosses none)."""
@@ -119,6 +140,7 @@ class RightOfWay:
         for engine_id, crossing in list(self._crossings.items()):
             if engine_id not in listed:
                 ended += sorted(crossing.held)
+                commands += [ClearJunction(v, clear=False) for v in sorted(crossing.clearing)]
                 commands.append(Release(engine_id))
                 del self._crossings[engine_id]
         for engine in engines:
@@ -128,13 +150,15 @@ class RightOfWay:
         return [Release(v) for v in dict.fromkeys(ended) if v not in still_held] + commands
 
     def _step(self, engine: EngineAtRed, roads: dict[str, str], ended: list[str]) -> list[Command]:
+        commands: list[Command] = []
         crossing = self._crossings.get(engine.id)
         if crossing is None or crossing.signal_id != engine.signal_id:
-            ended += sorted(crossing.held) if crossing else []
+            if crossing is not None:
+                ended += sorted(crossing.held)
+                commands += [ClearJunction(v, clear=False) for v in sorted(crossing.clearing)]
             crossing = self._crossings[engine.id] = _Crossing(engine.signal_id, engine.link)
         # the next stop line of the same (joined) signal: those held so far stay held until it has left the junction
         crossing.link = engine.link
-        commands: list[Command] = []
         for foe in engine.foes:
             if foe.id in crossing.held:
                 continue
@@ -160,6 +184,12 @@ class RightOfWay:
                 # off its approach and past the junction (an internal edge before it passed is that of a junction
                 # upstream, on its way here), or out of the network
                 del crossing.committed[vehicle]
+                crossing.standing.pop(vehicle, None)
+                if vehicle in crossing.clearing:
+                    crossing.clearing.discard(vehicle)
+                    commands.append(ClearJunction(vehicle, clear=False))
+        if not engine.inside:  # inside, the engine goes on: those standing wait for it
+            commands += self._clear_standing(crossing, engine.foes)
         room, decel = max(engine.distance_m - STOP_GAP_M, 0.0), PLANNING_DECEL_SHARE * engine.decel
         if engine.inside:
             speed = self.red_speed
@@ -171,4 +201,18 @@ class RightOfWay:
         # (the session's speed mode), which a limit bounded by SUMO itself prevented: DLK rear-ends on turn pockets
         speed = max(speed, engine.speed - engine.decel * self.step_s)
         commands.append(SpeedLimit(engine.id, min(speed, engine.free_speed)))
+        return commands
+
+    def _clear_standing(self, crossing: _Crossing, foes: tuple[Foe, ...]) -> list[Command]:
+        """Committed vehicles standing inside the junction for `CLEAR_AFTER_S`: told to clear it."""
+        commands: list[Command] = []
+        for foe in foes:
+            if not foe.inside or foe.id not in crossing.committed or foe.id in crossing.clearing:
+                continue
+            standing = crossing.standing.get(foe.id, 0.0) + self.step_s if foe.speed < STANDING_MPS else 0.0
+            crossing.standing[foe.id] = standing
+            if standing >= CLEAR_AFTER_S:
+                crossing.clearing.add(foe.id)
+                self.cleared_total += 1
+                commands.append(ClearJunction(foe.id))
         return commands

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from pathlib import Path
 
@@ -11,8 +12,9 @@ import signalprio.run
 from signalprio.dispatch import Dispatch
 from signalprio.experiment import load_experiment
 from signalprio.monitor import check_record, read_switch_states
-from signalprio.pipeline import plan_incidents
+from signalprio.pipeline import plan_incidents, run_experiment
 from signalprio.run import execute_run
+from signalprio.runner import executor_for
 from signalprio.runs import RunSpec
 from signalprio.sumo.loader import load_network
 from tests.conftest import REPO, write_experiment
@@ -99,3 +101,20 @@ def test_real_osm_network_with_actuated_signals_and_generated_demand(tmp_path: P
         assert result.violations == [] and result.trips[0]["arrived"]
     assert results["green-wave"].trips[0]["signals_passed"] >= 5
     assert results["green-wave"].trips[0]["driving_s"] < results["none"].trips[0]["driving_s"]
+
+
+def test_without_priority_no_engine_waits_behind_a_junction_that_blocks_itself() -> None:
+    """Berlin-Adlershof, the large signal cluster on the engines' way: vehicles inside it (left turners waiting for
+    oncoming traffic, one held between two stop lines of the joined signal) stood until the horizon, the engines
+    at the stop line with them; four of six no-priority runs of experiments/berlin-adlershof.toml failed (three
+    did not arrive). Vehicles on internal lanes are never held, and one the engine waits for that stands inside
+    clears the junction: every engine arrives, and none collides."""
+    loaded = load_experiment(REPO / "experiments" / "berlin-adlershof.toml")
+    incidents = tuple(i for i in plan_incidents(loaded) if i.id in ("i002", "i004", "i006"))
+    only = loaded.experiment.model_copy(update={"strategies": [loaded.experiment.strategy("none")],
+                                                "name": "berlin-blocked"})
+    with executor_for(2) as pool:
+        result = run_experiment(dataclasses.replace(loaded, experiment=only, given_incidents=incidents), pool)
+    runs = result.frames["runs"]
+    assert result.failed == [] and len(runs) == 9
+    assert runs["arrived"].all() and (runs["collisions"] == 0).all() and not runs["teleported"].any()

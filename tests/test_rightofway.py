@@ -10,7 +10,16 @@ import pytest
 
 from signalprio.experiment import load_experiment
 from signalprio.pipeline import run_experiment
-from signalprio.rightofway import PLANNING_DECEL_SHARE, EngineAtRed, Foe, Release, RightOfWay, SpeedLimit
+from signalprio.rightofway import (
+    CLEAR_AFTER_S,
+    PLANNING_DECEL_SHARE,
+    ClearJunction,
+    EngineAtRed,
+    Foe,
+    Release,
+    RightOfWay,
+    SpeedLimit,
+)
 from signalprio.run import network_of
 from signalprio.runner import executor_for
 from tests.conftest import REPO, write_experiment
@@ -102,6 +111,47 @@ def test_a_vehicle_inside_the_junction_is_never_held() -> None:
     model = RightOfWay(RED, 1.0)
     commands = model.decide([_engine(30.0, (Foe("car", 0.0, 0.0, 0.01, "side", inside=True),))], {"car": ":J1_2_0"})
     assert SpeedLimit("car", 0.0) not in commands
+
+
+def test_a_vehicle_standing_inside_the_junction_while_the_engine_waits_is_told_to_clear_it() -> None:
+    """Berlin-Adlershof: a left turner inside a large junction waited for oncoming traffic that itself waited, and
+    the engine waited for the left turner until the horizon. After CLEAR_AFTER_S standing it clears the junction,
+    and gives way as before once it has left."""
+    model = RightOfWay(RED, 1.0)
+    turner = Foe("car", 0.0, 0.0, 0.01, "side", inside=True, through=frozenset({":J1_17"}))
+    steps = [model.decide([_engine(0.5, (turner,))], {"car": ":J1_17"}) for _ in range(int(CLEAR_AFTER_S) + 1)]
+    told = [i for i, commands in enumerate(steps) if ClearJunction("car") in commands]
+    assert told == [int(CLEAR_AFTER_S) - 1]  # once, after standing CLEAR_AFTER_S
+    assert model.cleared_total == 1
+    moving = Foe("car", 0.0, 3.0, 0.01, "side", inside=True, through=frozenset({":J1_17"}))
+    assert ClearJunction("car", clear=False) not in model.decide([_engine(0.5, (moving,))], {"car": ":J1_17"})
+    left = model.decide([_engine(0.5)], {"car": "out"})
+    assert ClearJunction("car", clear=False) in left
+    engine = next(c for c in left if isinstance(c, SpeedLimit) and c.vehicle == "e")
+    assert engine.speed > 0  # the junction is clear: the engine goes
+
+
+def test_a_vehicle_that_moves_now_and_then_or_waits_for_an_engine_inside_is_not_told_to_clear() -> None:
+    """Standing is counted without interruption; an engine already inside goes on, and those standing wait for
+    it: telling them to clear would drive them into it (it did, on Berlin-Adlershof)."""
+    model = RightOfWay(RED, 1.0)
+    turner = Foe("car", 0.0, 0.0, 0.01, "side", inside=True, through=frozenset({":J1_17"}))
+    rolling = Foe("car", 0.0, 0.5, 0.01, "side", inside=True, through=frozenset({":J1_17"}))
+    for step in range(3 * int(CLEAR_AFTER_S)):
+        commands = model.decide([_engine(0.5, (rolling if step % 4 == 3 else turner,))], {"car": ":J1_17"})
+        assert not any(isinstance(c, ClearJunction) for c in commands)
+    inside = RightOfWay(RED, 1.0)
+    for _ in range(3 * int(CLEAR_AFTER_S)):
+        commands = inside.decide([_engine(0.0, (turner,), inside=True)], {"car": ":J1_17"})
+        assert not any(isinstance(c, ClearJunction) for c in commands)
+
+
+def test_a_vehicle_told_to_clear_gives_way_again_when_the_crossing_ends() -> None:
+    model = RightOfWay(RED, 1.0)
+    turner = Foe("car", 0.0, 0.0, 0.01, "side", inside=True, through=frozenset({":J1_17"}))
+    for _ in range(int(CLEAR_AFTER_S)):
+        model.decide([_engine(0.5, (turner,))], {"car": ":J1_17"})
+    assert model.decide([], {"car": ":J1_17"}) == [ClearJunction("car", clear=False), Release("e")]
 
 
 def test_engine_crosses_at_the_red_speed_and_releases_everyone_once_it_has_left() -> None:

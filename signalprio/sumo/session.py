@@ -41,7 +41,7 @@ from signalprio.control.types import (
 from signalprio.errors import UserError
 from signalprio.fleet import VehicleType
 from signalprio.model.network import Network, Signal, SignalLink
-from signalprio.rightofway import EngineAtRed, Foe, RightOfWay, SpeedLimit
+from signalprio.rightofway import ClearJunction, EngineAtRed, Foe, RightOfWay, SpeedLimit
 from signalprio.sumo.binaries import binary, tool_environment
 
 Backend = Literal["libsumo", "traci"]
@@ -54,6 +54,8 @@ _log = logging.getLogger(__name__)
 # under a speed limit it kept the engine from braking harder than its normal deceleration even when the vehicle
 # ahead did (DLK rear-ends on turn pockets). signalprio.rightofway bounds its own limits by that deceleration.
 SPEED_MODE_CHECKED = 27
+# speed mode bit 5: disregard right of way within the junction (vehicles that have entered it)
+IGNORE_JUNCTION_FOES = 32
 _SIM_VARS = (tc.VAR_DEPARTED_VEHICLES_IDS, tc.VAR_ARRIVED_VEHICLES_IDS, tc.VAR_TELEPORT_STARTING_VEHICLES_IDS)
 
 
@@ -92,6 +94,7 @@ class SumoSession:
     _vias: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     _via_edge_sets: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
     _links_by_via: dict[str, dict[str, int]] = field(default_factory=dict)
+    _clearing: dict[str, int] = field(default_factory=dict)  # vehicles clearing a junction: their own speed mode
     _stderr: Any = None
     time: float = 0.0
 
@@ -284,12 +287,28 @@ class SumoSession:
             return
         roads = {vehicle: self._road(vehicle) for vehicle in model.tracked()}
         for command in model.decide(engines, roads):
-            # SUMO's speed mode (SPEED_MODE_CHECKED for engines, the default for others) keeps car following and right
-            # of way in force under a commanded speed (SUMO's time loss counts against the free speed); -1 releases
-            speed = command.speed if isinstance(command, SpeedLimit) else -1.0
-            _log.debug("t=%g vehicle.setSpeed(%s, %g)", self.time, command.vehicle, speed)
             with contextlib.suppress(Exception):  # a vehicle that left the network needs no limit
+                if isinstance(command, ClearJunction):
+                    self._clear_junction(command.vehicle, command.clear)
+                    continue
+                # SUMO's speed mode (SPEED_MODE_CHECKED for engines, the default for others) keeps car following and
+                # right of way in force under a commanded speed (SUMO's time loss counts against the free speed); -1
+                # releases
+                speed = command.speed if isinstance(command, SpeedLimit) else -1.0
+                _log.debug("t=%g vehicle.setSpeed(%s, %g)", self.time, command.vehicle, speed)
                 self._api.vehicle.setSpeed(command.vehicle, speed)
+
+    def _clear_junction(self, vehicle: str, clear: bool) -> None:
+        """Let a vehicle inside a junction stop giving way to the others inside (SUMO's speed mode bit 5), or
+        give it back the speed mode it had."""
+        if clear and vehicle not in self._clearing:
+            self._clearing[vehicle] = mode = int(self._api.vehicle.getSpeedMode(vehicle))
+            _log.debug("t=%g vehicle.setSpeedMode(%s, %d)", self.time, vehicle, mode | IGNORE_JUNCTION_FOES)
+            self._api.vehicle.setSpeedMode(vehicle, mode | IGNORE_JUNCTION_FOES)
+        elif not clear and vehicle in self._clearing:
+            mode = self._clearing.pop(vehicle)
+            _log.debug("t=%g vehicle.setSpeedMode(%s, %d)", self.time, vehicle, mode)
+            self._api.vehicle.setSpeedMode(vehicle, mode)
 
     def _foes(self, signal: Signal, link: int, reaction_m: float) -> tuple[Foe, ...]:
         """Vehicles within `reaction_m` of the stop line on approaches whose movement conflicts with `link` (and on the
@@ -310,9 +329,11 @@ class SumoSession:
                 for vehicle in api.lane.getLastStepVehicleIDs(looked):
                     distance = offset + length - api.vehicle.getLanePosition(vehicle)
                     if distance <= reaction_m and vehicle not in self.engines:
+                        # one on an internal lane (a junction upstream, or between the stop lines of a joined signal)
+                        # is committed: held there, it would block that junction, the engine's way too
                         out.append(Foe(vehicle, distance, api.vehicle.getSpeed(vehicle),
-                                       api.vehicle.getDecel(vehicle), lane.rsplit("_", 1)[0], upstream=upstream,
-                                       through=through))
+                                       api.vehicle.getDecel(vehicle), lane.rsplit("_", 1)[0],
+                                       looked.startswith(":"), upstream=upstream, through=through))
         return (*out, *self._inside(signal, link))
 
     def _inside(self, signal: Signal, link: int, ended_in: str | None = None) -> tuple[Foe, ...]:
