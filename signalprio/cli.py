@@ -85,8 +85,7 @@ def run(
     started = time.perf_counter()
     stores: list[RunStore] = []
     try:
-        if executor not in ("local", "dask") or (executor == "dask") != (scheduler is not None):
-            raise UserError("--executor: use 'local', or 'dask' together with --scheduler ADDRESS")
+        _check_executor(executor, scheduler)
         loaded = load_experiment(resolve_experiment(experiment))
         if backend is not None:
             if backend not in ("libsumo", "traci"):
@@ -139,6 +138,11 @@ def run(
                   f"{time.perf_counter() - started:.0f} s)")
     if failed:
         raise typer.Exit(1)
+
+
+def _check_executor(executor: str, scheduler: str | None) -> None:
+    if executor not in ("local", "dask") or (executor == "dask") != (scheduler is not None):
+        raise UserError("--executor: use 'local', or 'dask' together with --scheduler ADDRESS")
 
 
 @contextlib.contextmanager
@@ -633,6 +637,100 @@ def coverage(
         raise _fail(error) from None
     _print_coverage(built.frames["coverage_shares"], built.accuracy, built.runs, built.limit_s)
     console.print(f"coverage written: {folder / 'coverage'}/ ({len(written)} files)")
+
+
+@app.command()
+def year(
+    experiment: Annotated[Path, typer.Argument(
+        help="Experiment file (TOML) with a [year] section, or the name of a shipped one (mannheim-year).")],
+    jobs: Annotated[int | None, typer.Option(
+        "--jobs", "-j", min=1, help="Parallel SUMO processes (default: all cores).")] = None,
+    results: Annotated[Path, typer.Option(
+        help="Folder for results; the experiment's name and 'year' are appended.")] = Path("results"),
+    executor: Annotated[str, typer.Option(help="local (processes on this machine) or dask.")] = "local",
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address, e.g. tcp://10.0.0.5:8786.")] = None,
+    fresh: Annotated[bool, typer.Option("--fresh", help="Discard finished runs of this year first.")] = False,
+) -> None:
+    """A year of incidents: units busy on one incident are not free for the next; the year's Erreichungsgrad.
+
+    Draws the year's incidents (Poisson by time band, districts, incident types), sends each type's nearest free
+    unit, simulates every dispatch and repeats until who is free has settled. Finished runs are kept; the same
+    command continues. Writes RESULTS/NAME/year/: year_incidents and year_summary.
+    """
+    from signalprio.experiment import load_experiment
+    from signalprio.provenance import provenance
+    from signalprio.results import write_tables
+    from signalprio.runner import executor_for
+    from signalprio.shipped import resolve_experiment
+    from signalprio.store import RunStore
+    from signalprio.year.simulate import plan_stream, simulate_year
+    from signalprio.year.table import incident_rows, summary
+
+    started = time.perf_counter()
+    store: RunStore | None = None
+    try:
+        _check_executor(executor, scheduler)
+        loaded = load_experiment(resolve_experiment(experiment))
+        exp = loaded.experiment
+        folder = results / exp.name / "year"
+        plan_stream(loaded)  # a missing [year] section, bad edges or loads stop here, before anything is written
+        store = RunStore(folder / "runs.d", loaded.digest(), fresh=fresh)
+        with _stop_on_sigterm(), executor_for(jobs, scheduler) as pool, _RunProgress(loaded) as progress:
+            done = simulate_year(loaded, pool, store, progress)
+        stamp = provenance(exp.name, loaded.digest())
+        assert exp.year is not None  # plan_stream checked it
+        critical = {name: kind.critical for name, kind in exp.year.types.items()}
+        assignments = {(arm.layout, arm.strategy, arm.seed): plans for arm, plans in done.assignments.items()}
+        runs = {((arm.layout, arm.strategy, arm.seed), name): r for (arm, name), r in done.results.items()}
+        failed = {((arm.layout, arm.strategy, arm.seed), name): m for (arm, name), m in done.failed.items()}
+        incidents = incident_rows(assignments, runs, failed, loaded.plan, critical, stamp)
+        table = summary(incidents, loaded.plan, [s.name for s in exp.strategies], done.rounds, done.settled, stamp)
+        write_tables(folder, {"year_incidents": incidents, "year_summary": table}, stamp,
+                     exp.model_dump(mode="json"))
+    except UserError as error:
+        raise _fail(error) from None
+    except KeyboardInterrupt as stop:
+        sigterm = stop.args == ("SIGTERM",)
+        raise _stopped(store, f"stopped ({'SIGTERM' if sigterm else 'Ctrl-C'})", 143 if sigterm else 130) from None
+    except OSError as error:
+        raise _stopped(store, _os_problem(error), 1 if error.errno == errno.ENOSPC else 2) from None
+    finally:
+        if store is not None:
+            store.close()
+    _print_year(table, len(done.stream), exp.year.incidents_per_year, loaded.plan)
+    for (arm, name), message in sorted(done.failed.items(), key=lambda item: item[0][1]):
+        errors.print(f"[red]failed run[/] {arm.layout}/{arm.strategy}/seed {arm.seed}/{name}: {escape(message)}",
+                     highlight=False)
+    console.print(f"results: {folder}/ ({len(done.results)} runs, {len(done.failed)} failed, {done.rounds} rounds; "
+                  f"{time.perf_counter() - started:.0f} s)")
+    if done.failed:
+        raise typer.Exit(1)
+
+
+def _print_year(table: pd.DataFrame, incidents: int, per_year: int, plan: RequirementPlan) -> None:
+    stage = plan.stages[0]
+    settled = bool(table["settled"].all())
+    title = (f"A year of incidents: {stage.name} of {plan.name} ({plan.required_crew(0)} Funktionen in "
+             f"{stage.time_limit_s / 60:g} min), {incidents} incidents"
+             + ("" if incidents >= per_year else f" (the year's first; {per_year} a year)"))
+    out = _arm_table(title, table["layout"].nunique() > 1,
+                     ("n", "rate [95 % CI]", "change vs none [95 % CI]", "farther", "missing", "busy", "failed"),
+                     "n: critical incidents with a valid run. Rate: first stage met, 95 % Wilson interval over "
+                     "incidents; change against 'none' of the same layout on the same incidents (bootstrap). "
+                     "Farther: served incidents with a unit from other than the nearest station (it was busy). "
+                     "Missing: incidents a vehicle type had no free unit for (counted as missed). Busy: mean minutes "
+                     "from alarm to back at the station, per unit sent. Availability "
+                     + ("settled" if settled else f"did not settle in {int(table['rounds'].iloc[0])} rounds") + ".")
+    for row in table.itertuples():
+        change = "baseline" if row.strategy == BASELINE else "-"
+        if row.rate_change == row.rate_change:
+            change = (f"{100 * row.rate_change:+.0f} pt [{100 * row.rate_change_low:+.0f}, "
+                      f"{100 * row.rate_change_high:+.0f}]")
+        out.add_row(*([str(row.layout)] if table["layout"].nunique() > 1 else []), str(row.strategy), str(row.n),
+                    f"{100 * row.rate:.0f} % [{100 * row.rate_low:.0f}, {100 * row.rate_high:.0f}]", change,
+                    f"{100 * row.farther_share:.0f} %", f"{100 * row.missing_share:.0f} %",
+                    f"{row.busy_min_mean:.0f} min", str(row.failed))
+    console.print(out)
 
 
 def _print_coverage(shares: pd.DataFrame, accuracy: pd.DataFrame, runs: int, limit_s: float) -> None:

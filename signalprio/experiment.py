@@ -29,6 +29,7 @@ from signalprio.installation import sumo_version
 from signalprio.model.network import Network
 from signalprio.names import ALL_STATIONS
 from signalprio.scenario.scenario import Scenario, load_scenario
+from signalprio.year.settings import YearSettings
 
 NAME_PATTERN = r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*$"  # a folder and file name: no path, no leading dot ("..")
 
@@ -137,6 +138,7 @@ class Experiment(_Strict):
     preemption: PreemptionSettings = PreemptionSettings()
     vehicle_types: dict[str, VehicleTypeFields] = Field(
         default_factory=dict, description="changes to the scenario's fire vehicle types, or new ones (every field)")
+    year: YearSettings | None = Field(None, description="a year of incidents for signalprio year (signalprio.year)")
 
     @field_validator("strategies", mode="before")
     @classmethod
@@ -279,7 +281,7 @@ def _hash_file(path: Path, mtime_ns: int, size: int) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _edge_districts(loaded: LoadedExperiment) -> tuple[dict[str, list[str]], dict[str, float]]:
+def edge_districts(loaded: LoadedExperiment) -> tuple[dict[str, list[str]], dict[str, float]]:
     """Edges per district to sample from, and each district's weight."""
     sampling, scenario = loaded.experiment.incidents, loaded.scenario
     route = loaded.experiment.engine.route
@@ -307,7 +309,7 @@ def _edge_districts(loaded: LoadedExperiment) -> tuple[dict[str, list[str]], dic
 def sample_incidents(loaded: LoadedExperiment, edge_lengths: dict[str, float]) -> list[Incident]:
     """Incidents drawn reproducibly from the sampling seed: band, then district, edge, position and alarm."""
     sampling = loaded.experiment.incidents
-    districts, weights = _edge_districts(loaded)
+    districts, weights = edge_districts(loaded)
     bands = loaded.bands()
     rng = np.random.default_rng(sampling.seed)
     band_names, district_names = list(bands), list(districts)

@@ -104,6 +104,19 @@ TABLES: dict[str, pa.Schema] = {
     # leave one incident out: its arrival predicted from the others' traversals against the simulated one
     "coverage_validation": _schema([("layout", STR), ("strategy", STR), ("incident", STR), ("predicted_s", FLOAT),
                                     ("simulated_s", FLOAT), ("error_s", FLOAT), ("same_verdict", BOOL)]),
+    # a year of incidents (signalprio.year): per station layout, strategy, seed and incident of the year, who went
+    # (status: simulated, failed, not simulated, no unit free), whether the first stage was met (critical incidents)
+    "year_incidents": _schema([("layout", STR), ("strategy", STR), ("seed", INT), ("incident", STR),
+                               ("time_h", FLOAT), ("when", STR), ("band", STR), ("district", STR), ("type", STR),
+                               ("critical", BOOL), ("units", STR), ("farther", BOOL), ("missing", STR),
+                               ("busy_s", FLOAT), ("status", STR), ("met", FLOAT), ("arrival_s", FLOAT),
+                               ("run", STR)]),
+    # the year's Erreichungsgrad per station layout and strategy, the share served from farther away, busy time
+    "year_summary": _schema([("plan", STR), ("stage", STR), ("layout", STR), ("strategy", STR), ("incidents", INT),
+                             *_RATE, ("rate_change", FLOAT), ("rate_change_low", FLOAT),
+                             ("rate_change_high", FLOAT), ("rate_change_p", FLOAT), ("farther_share", FLOAT),
+                             ("missing_share", FLOAT), ("busy_min_mean", FLOAT), ("failed", INT),
+                             ("not_simulated", INT), ("rounds", INT), ("settled", BOOL)]),
     # mean call and dispatch, turnout and driving time
     "time_components": _schema([("plan", STR), ("stage", STR), ("layout", STR), ("strategy", STR),
                                 ("call_and_dispatch_s", FLOAT), ("turnout_s", FLOAT), ("driving_s", FLOAT)]),

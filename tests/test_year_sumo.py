@@ -1,0 +1,98 @@
+"""A year of incidents end to end: `signalprio year` on two stations of the corridor, resumed, and on Dask."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from signalprio.cli import app
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.sumo
+
+SCENARIO = f"""name = "two-stations"
+network = "{REPO / 'networks' / 'mannheim' / 'mannheim.net.xml'}"
+incident_edges = ["fwd_10", "ring5_l_out", "ring5_r_out", "ring3_l_out"]
+[demand]
+peak = ["{REPO / 'networks' / 'mannheim' / 'peak.rou.xml'}"]
+[[stations]]
+name = "south"
+edge = "fwd_0"
+position_m = 5.0
+[[stations]]
+name = "middle"
+edge = "nk5_l_in"
+position_m = 5.0
+"""
+# 100,000 incidents a year: one every five minutes, so the units of the nearer station are soon out
+YEAR = """name = "year-test"
+scenario = "scenario"
+strategies = ["none", "green-wave"]
+seeds = [1]
+plans = ["mannheim-2024"]
+[incidents]
+alarm_from_s = 600
+alarm_to_s = 600
+[simulation]
+horizon_s = 720
+[year]
+incidents_per_year = 100000
+seed = 3
+incidents = 4
+[year.bands.weekday]
+days = "weekday"
+from_h = 0
+to_h = 24
+rate = 1.0
+load = "peak"
+[year.bands.weekend]
+days = "weekend"
+from_h = 0
+to_h = 24
+rate = 1.0
+load = "peak"
+[year.types.fire]
+share = 1.0
+vehicles = ["ELW", "HLF", "DLK"]
+on_scene_min = 45
+"""
+
+
+def _experiment(tmp_path: Path) -> Path:
+    (tmp_path / "scenario").mkdir()
+    (tmp_path / "scenario" / "scenario.toml").write_text(SCENARIO)
+    (tmp_path / "year.toml").write_text(YEAR)
+    return tmp_path / "year.toml"
+
+
+def _incidents(folder: Path) -> pd.DataFrame:
+    return pd.read_parquet(folder / "year-test" / "year" / "year_incidents.parquet")
+
+
+def test_a_year_slice_runs_resumes_and_gives_the_same_tables_on_dask(tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    experiment, runner = _experiment(tmp_path), CliRunner()
+    first = runner.invoke(app, ["year", str(experiment), "--results", str(tmp_path / "local"), "-j", "2"])
+    assert first.exit_code == 0, first.output
+    incidents = _incidents(tmp_path / "local")
+    assert len(incidents) == 8 and set(incidents["status"]) <= {"simulated", "no unit free"}
+    assert incidents["farther"].any() or (incidents["missing"] != "").any()  # the nearest units were out
+    summary = pd.read_parquet(tmp_path / "local" / "year-test" / "year" / "year_summary.parquet")
+    assert list(summary["strategy"]) == ["none", "green-wave"] and summary["settled"].all()
+    assert (summary["experiment"] == "year-test").all() and summary["sumo_version"].str.len().gt(0).all()
+    again = runner.invoke(app, ["year", str(experiment), "--results", str(tmp_path / "local"), "-j", "2"])
+    assert again.exit_code == 0 and " 0 to run" in again.output.replace("\n", " ")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        done = runner.invoke(app, ["year", str(experiment), "--results", str(tmp_path / "dask"),
+                                   "--executor", "dask", "--scheduler", cluster.scheduler_address])
+        assert done.exit_code == 0, done.output
+    pd.testing.assert_frame_equal(incidents, _incidents(tmp_path / "dask"))
+
+
+def test_an_experiment_without_a_year_is_one_clear_error(tmp_path: Path) -> None:
+    done = CliRunner().invoke(app, ["year", str(REPO / "experiments" / "default.toml"), "--results",
+                                    str(tmp_path)])
+    assert done.exit_code == 2 and "no [year] section" in done.output and not any(tmp_path.iterdir())
