@@ -8,6 +8,7 @@ are kept on disk (the store) and what they do with the result.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -76,16 +77,7 @@ def run_experiment(loaded: LoadedExperiment, executor: Executor, store: RunStore
     if progress is not None:
         progress.started(len(specs), len(todo))
 
-    def keep(outcome: RunResult | RunFailure) -> None:
-        if store is not None:
-            if isinstance(outcome, RunFailure):
-                store.save_failure(key_of(outcome.key), outcome.message)
-            else:
-                store.save(outcome)
-        if progress is not None:
-            progress.finished(outcome)
-
-    done, failures = execute(todo, executor, keep, store)
+    done, failures = execute(todo, executor, keeper(store, progress), store)
     failed = [(f.key, f.message) for f in failures]
     if store is not None:
         done = [store.load(key_of(spec.key)) for spec in specs if store.done(key_of(spec.key))]
@@ -94,6 +86,19 @@ def run_experiment(loaded: LoadedExperiment, executor: Executor, store: RunStore
         if not failed:
             store.drop_warm_states()
     return collect(loaded, done, failed, len(specs))
+
+
+def keeper(store: RunStore | None, progress: Progress | None) -> Callable[[RunResult | RunFailure], None]:
+    """What happens to each finished run: kept in the store (a failure with its message), told to the progress."""
+    def keep(outcome: RunResult | RunFailure) -> None:
+        if store is not None:
+            if isinstance(outcome, RunFailure):
+                store.save_failure(key_of(outcome.key), outcome.message)
+            else:
+                store.save(outcome)
+        if progress is not None:
+            progress.finished(outcome)
+    return keep
 
 
 def collect(loaded: LoadedExperiment, done: list[RunResult], failed: list[tuple[dict[str, object], str]],

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from signalprio.dispatch import Dispatch, TravelTimes
 from signalprio.errors import UserError
 from signalprio.experiment import Incident, LoadedExperiment, edge_districts
-from signalprio.pipeline import Progress, network
-from signalprio.runner import Executor, RunFailure, execute
+from signalprio.pipeline import Progress, keeper, network
+from signalprio.runner import Executor, execute
 from signalprio.runs import RunResult, RunSpec
 from signalprio.store import RunStore, key_of
 from signalprio.year.availability import Assignment, Unit, assign
@@ -119,14 +119,6 @@ def simulate_year(loaded: LoadedExperiment, executor: Executor, store: RunStore,
     def vehicle_types(kind: str) -> list[str]:
         return settings.types[kind].vehicles
 
-    def keep(outcome: RunResult | RunFailure) -> None:
-        if isinstance(outcome, RunFailure):
-            store.save_failure(key_of(outcome.key), outcome.message)
-        else:
-            store.save(outcome)
-        if progress is not None:
-            progress.finished(outcome)
-
     for year.rounds in range(1, settings.max_rounds + 1):
         year.assignments = {arm: assign(year.stream, units[arm.layout], vehicle_types, travel, arrivals[arm],
                                         settings.return_factor) for arm in arms}
@@ -147,7 +139,7 @@ def simulate_year(loaded: LoadedExperiment, executor: Executor, store: RunStore,
                 fresh.append(spec)
         if progress is not None:
             progress.started(len(specs), len(fresh))
-        done, failures = execute(fresh, executor, keep, store)
+        done, failures = execute(fresh, executor, keeper(store, progress), store)
         for result in done:
             year.results[(Arm(str(result.key["layout"]), str(result.key["strategy"]), int(str(result.key["seed"]))),
                           str(result.key["incident"]))] = result
