@@ -92,6 +92,9 @@ class SimulationSettings(_Strict):
     backend: Literal["libsumo", "traci"] = "libsumo"
     step_s: float = Field(1.0, gt=0, le=2)
     horizon_s: float = Field(900.0, gt=0, description="simulated time after the alarm, equal for all strategies")
+    end: Literal["horizon", "engines-arrived"] = Field(
+        "horizon", description="'engines-arrived': a run ends once every engine has arrived and every signal is back "
+                               "on its plan (engine times as with 'horizon', other traffic's delay not measured)")
     sumo_args: list[str] = Field(default_factory=list, description="extra SUMO options, passed unchanged")
     invalid_runs: Literal["fail", "keep"] = Field(
         "fail", description="a run in which an engine collides, teleports or does not arrive, or the conflict monitor "

@@ -189,6 +189,7 @@ def execute_run(spec: RunSpec) -> RunResult:
             controller = make_controller(exp.strategy(spec.strategy).parameters(exp.preemption), network, rules)
             recorders = {slot.id: EngineRecorder(slot.id, incident.alarm_s) for slot in slots}
             right_of_way = RightOfWay(exp.engine.red_crossing_kmh / 3.6, exp.simulation.step_s)
+            early = exp.simulation.end == "engines-arrived"
             while session.time < end - 1e-9:
                 if controller.idle and not session.active_engines():
                     # nothing to observe or control: jump to the next departure (or the end) in one call
@@ -200,6 +201,9 @@ def execute_run(spec: RunSpec) -> RunResult:
                     recorders[view.id].record(obs.time, view, obs.signals)
                 session.apply(controller.decide(obs))
                 session.right_of_way(obs, right_of_way, exp.engine.reaction_distance_m)
+                if early and all(slot.arrived_at is not None for slot in slots) and controller.idle \
+                        and not right_of_way.active():
+                    break
         finally:
             session.close()
         violations = check_record(checked_rules(scenario.network_path(), exp.preemption.min_green_s), record)
@@ -207,6 +211,9 @@ def execute_run(spec: RunSpec) -> RunResult:
         conflicts = [c for c in read_conflicts(conflicts_file) if c.serious()]
         safety = read_safety_statistics(statistics)
         result.other_traffic, result.delay_by_entry = other_traffic_delay(tripinfo, exclude={slot.id for slot in slots})
+        if early:  # runs of different strategies end at different times: their delays are not comparable
+            result.other_traffic = dict.fromkeys(result.other_traffic)
+            result.delay_by_entry = []
         on_routes = {signal_id for recorder in recorders.values() for signal_id in recorder.signal_order}
         result.signal_states = [{"signal_id": sid, "time_s": t, "state": state}
                                 for t, sid, state in read_switch_states(record) if sid in on_routes]
