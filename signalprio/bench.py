@@ -5,7 +5,9 @@
 - snapshot speed-up: incident runs late in a long peak, each simulated from the start against
   one warm-up with saved states;
 - parallel efficiency: the same runs on one process and on every core;
-- peak memory per worker after each run, which must not grow with the number of runs.
+- peak memory per worker after each run, which must not grow with the number of runs;
+- for an experiment with a year of incidents: CPU-seconds per incident-run against plain SUMO over the same
+  simulated period, to the horizon and ending once the engines have arrived, and the CPU-hours of a whole year.
 """
 
 from __future__ import annotations
@@ -18,12 +20,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from signalprio.experiment import Incident, LoadedExperiment, Strategy
-from signalprio.pipeline import plan_runs, run_experiment
-from signalprio.run import background_args, execute_run
+from signalprio.dispatch import TravelTimes
+from signalprio.experiment import Incident, LoadedExperiment, Strategy, edge_districts
+from signalprio.pipeline import network, plan_runs, run_experiment
+from signalprio.run import background_args, execute_run, save_warm_states
 from signalprio.runner import RunFailure, default_jobs, executor_for, run_guarded
 from signalprio.runs import RunSpec
 from signalprio.sumo.binaries import binary, tool_environment
+from signalprio.year.availability import assign
+from signalprio.year.dispatching import settings_of, spec_for, units_of
+from signalprio.year.stream import year_stream
 
 
 @dataclass(frozen=True)
@@ -145,7 +151,73 @@ def _bench_experiment(loaded: LoadedExperiment, horizon_s: float, seeds: list[in
     return dataclasses.replace(loaded, experiment=experiment, given_incidents=tuple(incidents))
 
 
+def year_run_cost(loaded: LoadedExperiment, runs: int) -> list[BenchResult]:
+    """The year's first `runs` incidents as the year dispatches them (first layout, green wave where the experiment
+    has it), each timed in CPU-seconds of this process (libsumo runs SUMO in it), to the horizon and ending once
+    the engines have arrived; plain SUMO loads the same state and simulates the horizon (CPU of the child)."""
+    settings, exp = settings_of(loaded), loaded.experiment
+    net = network(loaded)
+    districts, weights = edge_districts(loaded)
+    window = (exp.incidents.alarm_from_s, exp.incidents.alarm_to_s)
+    stream = year_stream(settings.model_copy(update={"incidents": runs}), districts, weights, net.edge_lengths, window)
+    layout = loaded.layouts()[0]
+    strategy = next((s.name for s in exp.strategies if s.trigger == "green-wave"), exp.strategies[0].name)
+    dispatched = [a for a in assign(stream, units_of(loaded, layout), lambda kind: settings.types[kind].vehicles,
+                                    TravelTimes(net).seconds, {}, settings.return_factor) if a.sent]
+    states: dict[tuple[str, float], bytes] = {}
+    cpu: dict[str, list[float]] = {"horizon": [], "engines-arrived": []}
+    plain: list[float] = []
+    for end in cpu:
+        simulation = exp.simulation.model_copy(update={"end": end, "backend": "libsumo", "invalid_runs": "keep"})
+        variant = dataclasses.replace(loaded, experiment=exp.model_copy(update={"simulation": simulation}))
+        for assignment in dispatched:
+            spec = spec_for(variant, layout, strategy, exp.seeds[0], assignment)
+            key = (spec.incident.load, spec.incident.alarm_s)
+            if key not in states:
+                states[key] = save_warm_states(variant, spec.seed, key[0], [key[1]])[key[1]]
+            started = time.process_time()
+            execute_run(dataclasses.replace(spec, warm_state=states[key]))
+            cpu[end].append(time.process_time() - started)
+            if end == "horizon":
+                plain.append(_plain_sumo_cpu(variant, spec, states[key]))
+    full, early, sumo = (statistics.median(cpu["horizon"]), statistics.median(cpu["engines-arrived"]),
+                         statistics.median(plain))
+    year_runs = settings.incidents_per_year * len(exp.strategies) * len(loaded.layouts()) * len(exp.seeds)
+    detail = f"median of {len(dispatched)} incident-runs of the year on {loaded.scenario.name}"
+    return [
+        BenchResult("incident-run to the horizon", full, "CPU-s", "-",
+                    f"{detail}, {full / sumo:.2f}x plain SUMO ({sumo:.2f} CPU-s for the same "
+                    f"{exp.simulation.horizon_s:g} s)"),
+        BenchResult("incident-run ending at arrival", early, "CPU-s", "<= 1.1 (a year in 24 CPU-h)",
+                    f"{detail}, {early / sumo:.2f}x plain SUMO to the horizon; engine times identical "
+                    "(tests/test_early_end.py)"),
+        BenchResult("a whole year", year_runs * early / 3600, "CPU-h", "<= 24",
+                    f"{year_runs} runs ({settings.incidents_per_year} incidents x strategies x layouts x seeds) "
+                    f"ending at arrival; to the horizon {year_runs * full / 3600:.0f} CPU-h; warm-ups and "
+                    "re-dispatch rounds not included"),
+    ]
+
+
+def _plain_sumo_cpu(loaded: LoadedExperiment, spec: RunSpec, state: bytes) -> float:
+    """CPU-seconds of the sumo binary loading the run's state and simulating its horizon, nothing else."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="signalprio-bench-") as tmp:
+        path = f"{tmp}/state.xml.gz"
+        with open(path, "wb") as file:
+            file.write(state)
+        end = spec.incident.alarm_s + loaded.experiment.simulation.horizon_s
+        command = [binary("sumo"), *background_args(loaded, spec.seed, spec.incident.load), "--load-state", path,
+                   "--end", f"{end:g}"]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        subprocess.run(command, check=True, env=tool_environment(), capture_output=True)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
 def run_benchmarks(loaded: LoadedExperiment, quick: bool) -> list[BenchResult]:
+    if loaded.experiment.year is not None:
+        return year_run_cost(loaded, runs=3 if quick else 12)
     jobs = default_jobs()
     if quick:
         overhead = controller_overhead(loaded, 600.0, repeats=1)

@@ -765,12 +765,17 @@ def bench(
     quick: Annotated[bool, typer.Option(
         "--quick", help="Smaller runs: a smoke test of the benchmarks, not figures.")] = False,
 ) -> None:
-    """Measure controller overhead, snapshot speed-up, parallel efficiency and memory, as ratios."""
+    """Measure controller overhead, snapshot speed-up, parallel efficiency and memory, as ratios.
+
+    For an experiment with a [year] section (mannheim-year): CPU-seconds per incident-run against plain SUMO, to
+    the horizon and ending at arrival, and the CPU-hours of the whole year.
+    """
     from signalprio.bench import describe_machine, run_benchmarks
     from signalprio.experiment import load_experiment
+    from signalprio.shipped import resolve_experiment
 
     try:
-        loaded = load_experiment(experiment)
+        loaded = load_experiment(resolve_experiment(experiment))
         console.print(f"benchmarks on scenario {loaded.scenario.name} ({loaded.experiment.load} load), "
                       f"{describe_machine()}; this takes {'a minute' if quick else 'several minutes'}")
         results = run_benchmarks(loaded, quick)

@@ -96,3 +96,15 @@ def test_an_experiment_without_a_year_is_one_clear_error(tmp_path: Path) -> None
     done = CliRunner().invoke(app, ["year", str(REPO / "experiments" / "default.toml"), "--results",
                                     str(tmp_path)])
     assert done.exit_code == 2 and "no [year] section" in done.output and not any(tmp_path.iterdir())
+
+
+def test_bench_reports_the_cost_of_the_years_runs_before_and_after_ending_at_arrival(tmp_path: Path) -> None:
+    from signalprio.bench import year_run_cost
+    from signalprio.experiment import load_experiment
+
+    loaded = load_experiment(_experiment(tmp_path))
+    full, early, year = year_run_cost(loaded, runs=2)
+    assert (full.unit, early.unit, year.unit) == ("CPU-s", "CPU-s", "CPU-h")
+    assert 0 < early.value < full.value  # the corridor's engines arrive within 5 of the 12 simulated minutes
+    assert year.value == pytest.approx(100_000 * 2 * early.value / 3600)
+    assert "x plain SUMO" in full.detail and "x plain SUMO" in early.detail

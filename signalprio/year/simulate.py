@@ -11,15 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from signalprio.dispatch import Dispatch, TravelTimes
-from signalprio.errors import UserError
-from signalprio.experiment import Incident, LoadedExperiment, edge_districts
+from signalprio.dispatch import TravelTimes
+from signalprio.experiment import LoadedExperiment, edge_districts
 from signalprio.pipeline import Progress, keeper, network
 from signalprio.runner import Executor, execute
-from signalprio.runs import RunResult, RunSpec
+from signalprio.runs import RunResult
 from signalprio.store import RunStore, key_of
-from signalprio.year.availability import Assignment, Unit, assign
-from signalprio.year.settings import YearSettings
+from signalprio.year.availability import Assignment, assign
+from signalprio.year.dispatching import arrivals_of, settings_of, spec_for, units_of
 from signalprio.year.stream import YearIncident, year_stream
 
 
@@ -43,24 +42,6 @@ class YearRun:
     settled: bool = False
 
 
-def settings_of(loaded: LoadedExperiment) -> YearSettings:
-    if loaded.experiment.year is None:
-        raise UserError(f"{loaded.path}: no [year] section: signalprio year needs the year's incident count, time "
-                        "bands and incident types (see experiments/mannheim-year.toml)")
-    return loaded.experiment.year
-
-
-def units_of(loaded: LoadedExperiment, layout: str) -> list[Unit]:
-    """Every vehicle of the layout's stations, with the station's turnout time."""
-    out = []
-    for station in loaded.scenario.layout_stations(layout):
-        turnout = station.turnout_s if station.turnout_s is not None else loaded.plan.turnout_s[station.type]
-        for number, vehicle in enumerate(station.vehicles, start=1):
-            out.append(Unit(f"{station.name}/{vehicle.name or vehicle.type}#{number}", station.name, station.edge,
-                            vehicle.type, vehicle.crew, turnout))
-    return out
-
-
 def plan_stream(loaded: LoadedExperiment) -> list[YearIncident]:
     """The year's incidents (or the slice the file asks for), on the experiment's districts and alarm window."""
     settings = settings_of(loaded)
@@ -70,38 +51,6 @@ def plan_stream(loaded: LoadedExperiment) -> list[YearIncident]:
     districts, weights = edge_districts(loaded)
     sampling = loaded.experiment.incidents
     return year_stream(settings, districts, weights, net.edge_lengths, (sampling.alarm_from_s, sampling.alarm_to_s))
-
-
-def spec_for(loaded: LoadedExperiment, arm: Arm, assignment: Assignment) -> RunSpec:
-    """The run of one dispatch: the units sent leave their stations after their turnout, one after another."""
-    exp, incident = loaded.experiment, assignment.incident
-    band = settings_of(loaded).bands[incident.band]
-    alarm = incident.alarm_s + loaded.scenario.begin
-    run_incident = Incident(assignment.signature, alarm, incident.edge, incident.position_m, incident.band, band.load,
-                            incident.district, incident.type)
-    station_of = {s.name: s for s in loaded.scenario.stations}
-    leaving: dict[str, int] = {}
-    dispatches = []
-    for sent in assignment.sent:
-        unit, station = sent.unit, station_of[sent.unit.station]
-        order = leaving.get(unit.station, 0)
-        leaving[unit.station] = order + 1
-        dispatches.append(Dispatch(assignment.signature, unit.vehicle_type, unit.station_edge, incident.edge,
-                                   alarm + unit.turnout_s + order * exp.dispatch.departure_gap_s, station.position_m,
-                                   incident.position_m, exp.engine.importance, (), unit.station, unit.crew, 1,
-                                   unit.turnout_s))
-    return RunSpec(loaded, run_incident, arm.seed, arm.strategy, arm.layout, dispatches=tuple(dispatches))
-
-
-def arrivals_of(assignment: Assignment, result: RunResult) -> dict[str, float]:
-    """Seconds from the alarm to arrival of each unit that arrived (vehicles are numbered in dispatch order)."""
-    by_vehicle = {str(trip["vehicle"]): trip for trip in result.trips}
-    out = {}
-    for number, sent in enumerate(assignment.sent, start=1):
-        trip = by_vehicle.get(f"{assignment.signature}_{number}_{sent.unit.vehicle_type}")
-        if trip is not None and trip["arrived"]:
-            out[sent.unit.id] = float(str(trip["arrival_after_alarm_s"]))
-    return out
 
 
 def simulate_year(loaded: LoadedExperiment, executor: Executor, store: RunStore,
@@ -127,7 +76,7 @@ def simulate_year(loaded: LoadedExperiment, executor: Executor, store: RunStore,
         if not todo:
             year.settled = True
             break
-        specs = {name: spec_for(loaded, arm, a) for name, (arm, a) in todo.items()}
+        specs = {name: spec_for(loaded, arm.layout, arm.strategy, arm.seed, a) for name, (arm, a) in todo.items()}
         fresh = []
         for name, spec in specs.items():
             key = key_of(spec.key)
