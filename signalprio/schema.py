@@ -108,9 +108,9 @@ TABLES: dict[str, pa.Schema] = {
     # (status: simulated, failed, not simulated, no unit free), whether the first stage was met (critical incidents)
     "year_incidents": _schema([("layout", STR), ("strategy", STR), ("seed", INT), ("incident", STR),
                                ("time_h", FLOAT), ("when", STR), ("band", STR), ("district", STR), ("type", STR),
-                               ("critical", BOOL), ("units", STR), ("farther", BOOL), ("missing", STR),
-                               ("busy_s", FLOAT), ("status", STR), ("met", FLOAT), ("arrival_s", FLOAT),
-                               ("run", STR)]),
+                               ("critical", BOOL), ("units", STR), ("units_sent", INT), ("farther", BOOL),
+                               ("missing", STR), ("busy_s", FLOAT), ("status", STR), ("met", FLOAT),
+                               ("arrival_s", FLOAT), ("run", STR)]),
     # the year's Erreichungsgrad per station layout and strategy, the share served from farther away, busy time
     "year_summary": _schema([("plan", STR), ("stage", STR), ("layout", STR), ("strategy", STR), ("incidents", INT),
                              *_RATE, ("rate_change", FLOAT), ("rate_change_low", FLOAT),

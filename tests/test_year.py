@@ -134,6 +134,8 @@ def test_the_year_table_counts_critical_valid_incidents_and_a_missing_unit_as_mi
     assert table.loc["none", "n"] == 2 and table.loc["none", "rate"] == 0.0
     assert table.loc["green-wave", "rate"] == 0.5 and table.loc["green-wave", "rate_change"] == 0.5
     assert table.loc["none", "failed"] == 1 and table.loc["none", "missing_share"] == pytest.approx(1 / 3)
+    sent = [s.busy_s for a in assignments[("all", "none", 1)] for s in a.sent]
+    assert table.loc["none", "busy_min_mean"] == pytest.approx(np.mean(sent) / 60)
 
 
 def test_over_a_busy_year_no_unit_is_sent_while_out_and_each_goes_only_when_nearer_ones_are_out() -> None:

@@ -75,6 +75,7 @@ def simulate_year(loaded: LoadedExperiment, executor: Executor, store: RunStore,
                 if a.sent and (arm, a.signature) not in year.results and (arm, a.signature) not in year.failed}
         if not todo:
             year.settled = True
+            store.drop_warm_states()  # every dispatch is simulated: the states are only disk space now
             break
         specs = {name: spec_for(loaded, arm.layout, arm.strategy, arm.seed, a) for name, (arm, a) in todo.items()}
         fresh = []

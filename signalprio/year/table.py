@@ -45,10 +45,11 @@ def incident_rows(assignments: dict[ArmKey, list[Assignment]], results: dict[tup
                 "layout": layout, "strategy": strategy, "seed": seed, "incident": incident.id,
                 "time_h": incident.time_h, "when": incident.when, "band": incident.band, "district": incident.district,
                 "type": incident.type, "critical": critical[incident.type],
-                "units": ", ".join(s.unit.id for s in a.sent), "farther": any(s.farther for s in a.sent),
-                "missing": ", ".join(a.missing), "busy_s": float(np.mean([s.busy_s for s in a.sent])) if a.sent
-                else float("nan"), "status": status, "met": float(met) if counted else float("nan"),
-                "arrival_s": arrival, "run": a.signature if a.sent else ""})
+                "units": ", ".join(s.unit.id for s in a.sent), "units_sent": len(a.sent),
+                "farther": any(s.farther for s in a.sent), "missing": ", ".join(a.missing),
+                "busy_s": float(np.mean([s.busy_s for s in a.sent])) if a.sent else float("nan"), "status": status,
+                "met": float(met) if counted else float("nan"), "arrival_s": arrival,
+                "run": a.signature if a.sent else ""})
     return stamped("year_incidents", pd.DataFrame(rows), stamp)
 
 
@@ -80,7 +81,8 @@ def summary(incidents: pd.DataFrame, plan: RequirementPlan, order: list[str], ro
                 "rate": met / n if n else float("nan"), "rate_low": low, "rate_high": high, **change,
                 "farther_share": float(served["farther"].mean()) if len(served) else float("nan"),
                 "missing_share": float((critical["missing"] != "").mean()) if len(critical) else float("nan"),
-                "busy_min_mean": float(group["busy_s"].mean() / 60),
+                "busy_min_mean": float((group["busy_s"] * group["units_sent"]).sum() / group["units_sent"].sum() / 60)
+                if group["units_sent"].sum() else float("nan"),
                 "failed": int((group["status"] == "failed").sum()),
                 "not_simulated": int((group["status"] == "not simulated").sum()),
                 "rounds": rounds, "settled": settled})
