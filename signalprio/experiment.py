@@ -241,7 +241,8 @@ class LoadedExperiment:
     def input_files(self) -> list[Path]:
         """The files the runs read besides the experiment and scenario TOML: network, demand of every load used,
         the scenario's additional files, incidents CSV."""
-        loads = sorted({band.load for band in self.bands().values()})
+        loads = sorted({band.load for band in self.bands().values()}
+                       | {band.load for band in (self.experiment.year.bands.values() if self.experiment.year else ())})
         demand = [self.scenario.demand_for(load) for load in loads]
         files = [self.scenario.network_path(), *(path for d in demand if isinstance(d, list) for path in d),
                  *self.scenario.additional_paths()]

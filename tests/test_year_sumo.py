@@ -108,3 +108,17 @@ def test_bench_reports_the_cost_of_the_years_runs_before_and_after_ending_at_arr
     assert 0 < early.value < full.value  # the corridor's engines arrive within 5 of the 12 simulated minutes
     assert year.value == pytest.approx(100_000 * 2 * early.value / 3600)
     assert "x plain SUMO" in full.detail and "x plain SUMO" in early.detail
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (('load = "peak"\n[year.bands.weekend]', 'load = "night"\n[year.bands.weekend]'),
+     "field 'year.bands.weekday.load': the scenario has no traffic load 'night'"),
+    (('vehicles = ["ELW", "HLF", "DLK"]', 'vehicles = ["ELW", "TLF"]'),
+     "field 'year.types.fire.vehicles': unknown vehicle type 'TLF'"),
+])
+def test_a_band_or_type_the_scenario_cannot_serve_is_one_clear_error(tmp_path: Path, change: tuple[str, str],
+                                                                    message: str) -> None:
+    experiment = _experiment(tmp_path)
+    experiment.write_text(experiment.read_text().replace(*change))
+    done = CliRunner().invoke(app, ["year", str(experiment), "--results", str(tmp_path / "r")])
+    assert done.exit_code == 2 and message in done.output.replace("\n", " ") and not (tmp_path / "r").exists()

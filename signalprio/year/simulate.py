@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from signalprio.dispatch import TravelTimes
+from signalprio.errors import UserError
 from signalprio.experiment import LoadedExperiment, edge_districts
 from signalprio.pipeline import Progress, keeper, network
 from signalprio.runner import Executor, execute
@@ -45,9 +46,17 @@ class YearRun:
 def plan_stream(loaded: LoadedExperiment) -> list[YearIncident]:
     """The year's incidents (or the slice the file asks for), on the experiment's districts and alarm window."""
     settings = settings_of(loaded)
+    for name, band in settings.bands.items():
+        if band.load not in loaded.scenario.demand:
+            raise UserError(f"{loaded.path}: field 'year.bands.{name}.load': the scenario has no traffic load "
+                            f"'{band.load}' (has: {', '.join(sorted(loaded.scenario.demand))})")
+    fleet = loaded.fleet()
+    for name, kind in settings.types.items():
+        for vehicle in kind.vehicles:
+            if vehicle not in fleet:
+                raise UserError(f"{loaded.path}: field 'year.types.{name}.vehicles': unknown vehicle type "
+                                f"'{vehicle}' (known: {', '.join(sorted(fleet))})")
     net = network(loaded)
-    for name in settings.bands.values():
-        loaded.scenario.demand_for(name.load)  # an unknown load stops here, naming it
     districts, weights = edge_districts(loaded)
     sampling = loaded.experiment.incidents
     return year_stream(settings, districts, weights, net.edge_lengths, (sampling.alarm_from_s, sampling.alarm_to_s))
