@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from signalprio.dispatch import TravelTimes
+from signalprio.errors import UserError
 from signalprio.experiment import Incident, LoadedExperiment, Strategy, edge_districts
 from signalprio.pipeline import network, plan_runs, run_experiment
 from signalprio.run import background_args, execute_run, save_warm_states
@@ -164,6 +165,9 @@ def year_run_cost(loaded: LoadedExperiment, runs: int) -> list[BenchResult]:
     strategy = next((s.name for s in exp.strategies if s.trigger == "green-wave"), exp.strategies[0].name)
     dispatched = [a for a in assign(stream, units_of(loaded, layout), lambda kind: settings.types[kind].vehicles,
                                     TravelTimes(net).seconds, {}, settings.return_factor) if a.sent]
+    if not dispatched:
+        raise UserError(f"{loaded.path}: the year's first {runs} incidents send no unit from layout '{layout}' "
+                        "(no station has the vehicle types its incident types alarm)")
     states: dict[tuple[str, float], bytes] = {}
     cpu: dict[str, list[float]] = {"horizon": [], "engines-arrived": []}
     plain: list[float] = []

@@ -649,6 +649,7 @@ def year(
         help="Folder for results; the experiment's name and 'year' are appended.")] = Path("results"),
     executor: Annotated[str, typer.Option(help="local (processes on this machine) or dask.")] = "local",
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address, e.g. tcp://10.0.0.5:8786.")] = None,
+    retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Rerun runs that failed before.")] = False,
     fresh: Annotated[bool, typer.Option("--fresh", help="Discard finished runs of this year first.")] = False,
 ) -> None:
     """A year of incidents: units busy on one incident are not free for the next; the year's Erreichungsgrad.
@@ -676,7 +677,7 @@ def year(
         plan_stream(loaded)  # a missing [year] section, bad edges or loads stop here, before anything is written
         store = RunStore(folder / "runs.d", loaded.digest(), fresh=fresh)
         with _stop_on_sigterm(), executor_for(jobs, scheduler) as pool, _RunProgress(loaded) as progress:
-            done = simulate_year(loaded, pool, store, progress)
+            done = simulate_year(loaded, pool, store, progress, retry_failed)
         stamp = provenance(exp.name, loaded.digest())
         assert exp.year is not None  # plan_stream checked it
         critical = {name: kind.critical for name, kind in exp.year.types.items()}
@@ -720,7 +721,8 @@ def _print_year(table: pd.DataFrame, incidents: int, per_year: int, plan: Requir
                      "Farther: served incidents with a unit from other than the nearest station (it was busy). "
                      "Missing: incidents a vehicle type had no free unit for (counted as missed). Busy: mean minutes "
                      "from alarm to back at the station, per unit sent. Availability "
-                     + ("settled" if settled else f"did not settle in {int(table['rounds'].iloc[0])} rounds") + ".")
+                     + ("settled" if settled else f"did not settle in {int(table['rounds'].iloc[0])} simulation "
+                        "passes (max_rounds)") + ".")
     for row in table.itertuples():
         change = "baseline" if row.strategy == BASELINE else "-"
         if row.rate_change == row.rate_change:

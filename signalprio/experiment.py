@@ -220,7 +220,9 @@ class LoadedExperiment:
         bytes of the network, demand and incident files, and the signalprio and SUMO versions. Runs and baselines
         of another hash are never mixed with these."""
         content = {
-            "experiment": self.experiment.model_dump(mode="json", exclude={"envelope"}),  # it adds runs elsewhere
+            # the envelope adds runs elsewhere; a year's slice and rounds change which runs, not what a run gives
+            "experiment": self.experiment.model_dump(mode="json", exclude={"envelope": True, "year": {
+                "incidents": True, "max_rounds": True}}),
             "scenario": self.scenario.model_dump(mode="json", exclude={"folder"}),
             "plans": [plan.model_dump(mode="json") for plan in self.plans],
             "fleet": {name: vehicle.model_dump(mode="json") for name, vehicle in self.fleet().items()},

@@ -105,6 +105,21 @@ def test_a_type_without_a_free_unit_is_missing() -> None:
     assert out[0].missing == ("DLK",) and out[1].sent == () and out[1].missing == ("HLF", "DLK")
 
 
+def test_a_station_that_cannot_reach_the_incident_sends_nothing_and_stays_free() -> None:
+    """A one-way island of an OSM network: infinite travel time. Its unit is not sent (it would be out for ever)."""
+    def travel(station_edge: str, incident_edge: str) -> float:
+        return float("inf") if incident_edge == "island" else _travel(station_edge, incident_edge)
+
+    out = assign([_incident(1, 0.0, edge="island"), _incident(2, 0.1)], [NEAR], lambda kind: ["HLF"], travel, {}, 1.0)
+    assert out[0].sent == () and out[0].missing == ("HLF",)
+    assert out[1].sent[0].unit == NEAR and out[1].sent[0].busy_s < float("inf")
+
+
+def test_the_week_of_an_incident_counts_from_the_model_years_first_week() -> None:
+    assert _incident(1, 0.0).when == "Mon 00:00, week 1"
+    assert _incident(2, 52 * 168 - 0.5).when == "Sun 23:30, week 52"
+
+
 def _result(signature: str, arms: tuple[str, str], arrival_s: float, crew: int = 10) -> RunResult:
     trip = {"vehicle": f"{signature}_1_HLF", "arrived": True, "arrival_after_alarm_s": arrival_s, "crew": crew,
             "station": "near", "turnout_s": 60.0, "driving_s": arrival_s - 60, "band": "weekday-day",

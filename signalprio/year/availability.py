@@ -4,8 +4,9 @@ alarm until they are back at their station.
 A unit is busy from the alarm until alarm + its arrival after the alarm (simulated when the incident was simulated
 with this very dispatch, else turnout plus the free-flow time) + the time on scene + the return trip (free-flow
 time times the return factor). So the simulated travel times of each strategy change who is free for the next
-incident. A vehicle type with no free unit in the layout is missing from that incident's dispatch (a unit from
-outside, a volunteer brigade, would come; not modelled: the incident's stage counts as missed). Pure.
+incident. A vehicle type with no free unit in the layout (or none that can reach the incident) is missing from
+that incident's dispatch (a unit from outside, a volunteer brigade, would come; not modelled: the incident's stage
+counts as missed). Pure.
 """
 
 from __future__ import annotations
@@ -63,7 +64,9 @@ def assign(incidents: list[YearIncident], units: list[Unit], vehicle_types: Call
         farther: list[bool] = []
         missing: list[str] = []
         for vehicle_type in vehicle_types(incident.type):
-            of_type = [u for u in units if u.vehicle_type == vehicle_type and u not in sent]
+            # a station that cannot reach the incident (a one-way island of an OSM network) sends nothing
+            of_type = [u for u in units if u.vehicle_type == vehicle_type and u not in sent
+                       and travel(u.station_edge, incident.edge) < float("inf")]
             if not of_type:
                 missing.append(vehicle_type)
                 continue

@@ -39,7 +39,7 @@ class YearRun:
     assignments: dict[Arm, list[Assignment]] = field(default_factory=dict)
     results: dict[tuple[Arm, str], RunResult] = field(default_factory=dict)
     failed: dict[tuple[Arm, str], str] = field(default_factory=dict)
-    rounds: int = 0
+    rounds: int = 0  # simulation passes
     settled: bool = False
 
 
@@ -63,8 +63,10 @@ def plan_stream(loaded: LoadedExperiment) -> list[YearIncident]:
 
 
 def simulate_year(loaded: LoadedExperiment, executor: Executor, store: RunStore,
-                  progress: Progress | None = None) -> YearRun:
-    """Rounds of dispatch and simulation for every layout, strategy and seed, until availability settles."""
+                  progress: Progress | None = None, retry_failed: bool = False) -> YearRun:
+    """Rounds of dispatch and simulation for every layout, strategy and seed, until availability settles: every
+    incident's dispatch, given the simulated arrivals of those before it, is one that was simulated. `rounds` counts
+    the simulation passes."""
     settings = settings_of(loaded)
     exp = loaded.experiment
     year = YearRun(loaded, plan_stream(loaded))
@@ -77,7 +79,10 @@ def simulate_year(loaded: LoadedExperiment, executor: Executor, store: RunStore,
     def vehicle_types(kind: str) -> list[str]:
         return settings.types[kind].vehicles
 
-    for year.rounds in range(1, settings.max_rounds + 1):
+    def arm_of(key: dict[str, object]) -> tuple[Arm, str]:
+        return Arm(str(key["layout"]), str(key["strategy"]), int(str(key["seed"]))), str(key["incident"])
+
+    while True:  # dispatch; stop when every dispatch was simulated, or after max_rounds simulation passes
         year.assignments = {arm: assign(year.stream, units[arm.layout], vehicle_types, travel, arrivals[arm],
                                         settings.return_factor) for arm in arms}
         todo = {(arm, a.signature): (arm, a) for arm in arms for a in year.assignments[arm]
@@ -86,25 +91,24 @@ def simulate_year(loaded: LoadedExperiment, executor: Executor, store: RunStore,
             year.settled = True
             store.drop_warm_states()  # every dispatch is simulated: the states are only disk space now
             break
+        if year.rounds == settings.max_rounds:
+            break
+        year.rounds += 1
         specs = {name: spec_for(loaded, arm.layout, arm.strategy, arm.seed, a) for name, (arm, a) in todo.items()}
         fresh = []
         for name, spec in specs.items():
             key = key_of(spec.key)
             if store.done(key):
                 year.results[name] = store.load(key)
-            elif (message := store.failure(key)) is not None:
+            elif not retry_failed and (message := store.failure(key)) is not None:
                 year.failed[name] = message
             else:
                 fresh.append(spec)
         if progress is not None:
             progress.started(len(specs), len(fresh))
         done, failures = execute(fresh, executor, keeper(store, progress), store)
-        for result in done:
-            year.results[(Arm(str(result.key["layout"]), str(result.key["strategy"]), int(str(result.key["seed"]))),
-                          str(result.key["incident"]))] = result
-        for failure in failures:
-            year.failed[(Arm(str(failure.key["layout"]), str(failure.key["strategy"]), int(str(failure.key["seed"]))),
-                         str(failure.key["incident"]))] = failure.message
+        year.results.update({arm_of(result.key): result for result in done})
+        year.failed.update({arm_of(failure.key): failure.message for failure in failures})
         for name, (arm, a) in todo.items():
             if name in year.results:
                 arrivals[arm][a.signature] = arrivals_of(a, year.results[name])

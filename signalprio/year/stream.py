@@ -34,7 +34,8 @@ class YearIncident:
     @property
     def when(self) -> str:
         """Weekday and time of day, as a planner reads it (the year is a model year starting on a Monday)."""
-        return (YEAR_START + dt.timedelta(hours=self.time_h)).strftime("%a %H:%M, week %V")
+        when = YEAR_START + dt.timedelta(hours=self.time_h)
+        return f"{when:%a %H:%M}, week {int(self.time_h // HOURS_PER_WEEK) + 1}"
 
 
 def hourly_rates(settings: YearSettings) -> tuple[np.ndarray, list[str]]:
