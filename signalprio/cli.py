@@ -642,7 +642,7 @@ def coverage(
 @app.command()
 def year(
     experiment: Annotated[Path, typer.Argument(
-        help="Experiment file (TOML) with a [year] section, or the name of a shipped one (mannheim-year).")],
+        help="Experiment file (TOML) with a year table, or the name of a shipped one (mannheim-year).")],
     jobs: Annotated[int | None, typer.Option(
         "--jobs", "-j", min=1, help="Parallel SUMO processes (default: all cores).")] = None,
     results: Annotated[Path, typer.Option(
@@ -654,10 +654,8 @@ def year(
 ) -> None:
     """A year of incidents: units busy on one incident are not free for the next; the year's Erreichungsgrad.
 
-    Draws the year's incidents (Poisson by time band, districts, incident types), sends each type's nearest free
-    unit, simulates every dispatch and repeats until who is free has settled. Finished runs are kept; the same
-    command continues. Writes RESULTS/NAME/year/: year_incidents and year_summary.
-    """
+    Draws the year's incidents (Poisson by time band, districts, incident types), sends each type's nearest free unit, simulates every dispatch and repeats until who is free has settled. Finished runs are kept; the same command continues. Writes RESULTS/NAME/year/: year_incidents and year_summary (docs/year.md).
+    """  # noqa: E501 (one line per paragraph: the help keeps line breaks)
     from signalprio.experiment import load_experiment
     from signalprio.provenance import provenance
     from signalprio.results import write_tables
@@ -769,9 +767,8 @@ def bench(
 ) -> None:
     """Measure controller overhead, snapshot speed-up, parallel efficiency and memory, as ratios.
 
-    For an experiment with a [year] section (mannheim-year): CPU-seconds per incident-run against plain SUMO, to
-    the horizon and ending at arrival, and the CPU-hours of the whole year.
-    """
+    For an experiment with a year table (mannheim-year): CPU-seconds per incident-run against plain SUMO, to the horizon and ending at arrival, and the CPU-hours of the whole year.
+    """  # noqa: E501 (one line per paragraph: the help keeps line breaks)
     from signalprio.bench import describe_machine, run_benchmarks
     from signalprio.experiment import load_experiment
     from signalprio.shipped import resolve_experiment
