@@ -22,15 +22,14 @@ from dataclasses import dataclass
 
 from signalprio.dispatch import TravelTimes
 from signalprio.errors import UserError
-from signalprio.experiment import Incident, LoadedExperiment, Strategy, edge_districts
-from signalprio.pipeline import network, plan_runs, run_experiment
+from signalprio.experiment import Incident, LoadedExperiment, Strategy
+from signalprio.pipeline import network, plan_runs, plan_stream, run_experiment
 from signalprio.run import background_args, execute_run, save_warm_states
 from signalprio.runner import RunFailure, default_jobs, executor_for, run_guarded
 from signalprio.runs import RunSpec
 from signalprio.sumo.binaries import binary, tool_environment
 from signalprio.year.availability import assign
 from signalprio.year.dispatching import settings_of, spec_for, units_of
-from signalprio.year.stream import year_stream
 
 
 @dataclass(frozen=True)
@@ -158,9 +157,7 @@ def year_run_cost(loaded: LoadedExperiment, runs: int) -> list[BenchResult]:
     the engines have arrived; plain SUMO loads the same state and simulates the horizon (CPU of the child)."""
     settings, exp = settings_of(loaded), loaded.experiment
     net = network(loaded)
-    districts, weights = edge_districts(loaded)
-    window = (exp.incidents.alarm_from_s, exp.incidents.alarm_to_s)
-    stream = year_stream(settings.model_copy(update={"incidents": runs}), districts, weights, net.edge_lengths, window)
+    stream = plan_stream(loaded, runs)
     layout = loaded.layouts()[0]
     strategy = next((s.name for s in exp.strategies if s.trigger == "green-wave"), exp.strategies[0].name)
     dispatched = [a for a in assign(stream, units_of(loaded, layout), lambda kind: settings.types[kind].vehicles,

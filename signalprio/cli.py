@@ -657,12 +657,13 @@ def year(
     Draws the year's incidents (Poisson by time band, districts, incident types), sends each type's nearest free unit, simulates every dispatch and repeats until who is free has settled. Finished runs are kept; the same command continues. Writes RESULTS/NAME/year/: year_incidents and year_summary (docs/year.md).
     """  # noqa: E501 (one line per paragraph: the help keeps line breaks)
     from signalprio.experiment import load_experiment
+    from signalprio.pipeline import plan_stream
     from signalprio.provenance import provenance
     from signalprio.results import write_tables
     from signalprio.runner import executor_for
     from signalprio.shipped import resolve_experiment
     from signalprio.store import RunStore
-    from signalprio.year.simulate import plan_stream, simulate_year
+    from signalprio.year.simulate import simulate_year
     from signalprio.year.table import incident_rows, summary
 
     started = time.perf_counter()

@@ -16,7 +16,8 @@ from typing import Protocol
 import pandas as pd
 
 from signalprio.envelope import envelope_table
-from signalprio.experiment import Incident, LoadedExperiment, validate_edges
+from signalprio.errors import UserError
+from signalprio.experiment import Incident, LoadedExperiment, edge_districts, validate_edges
 from signalprio.model.network import Network
 from signalprio.provenance import provenance
 from signalprio.results import add_compliance, stamped, summarise, tables, write_summary, write_tables
@@ -24,6 +25,8 @@ from signalprio.run import network_of
 from signalprio.runner import Executor, RunFailure, execute
 from signalprio.runs import RunResult, RunSpec
 from signalprio.store import RunStore, key_of
+from signalprio.year.dispatching import settings_of
+from signalprio.year.stream import YearIncident, year_stream
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,28 @@ def network(loaded: LoadedExperiment) -> Network:
 def plan_incidents(loaded: LoadedExperiment) -> list[Incident]:
     """The experiment's incidents (sampled reproducibly, or read from its CSV file)."""
     return loaded.incidents(network(loaded).edge_lengths)
+
+
+def plan_stream(loaded: LoadedExperiment, incidents: int | None = None) -> list[YearIncident]:
+    """The year's incidents (its first `incidents`, else the slice the file asks for), on the experiment's districts
+    and alarm window; a band's load or a type's vehicle the scenario cannot serve is an input error."""
+    settings = settings_of(loaded)
+    if incidents is not None:
+        settings = settings.model_copy(update={"incidents": incidents})
+    for name, band in settings.bands.items():
+        if band.load not in loaded.scenario.demand:
+            raise UserError(f"{loaded.path}: field 'year.bands.{name}.load': the scenario has no traffic load "
+                            f"'{band.load}' (has: {', '.join(sorted(loaded.scenario.demand))})")
+    fleet = loaded.fleet()
+    for name, kind in settings.types.items():
+        for vehicle in kind.vehicles:
+            if vehicle not in fleet:
+                raise UserError(f"{loaded.path}: field 'year.types.{name}.vehicles': unknown vehicle type "
+                                f"'{vehicle}' (known: {', '.join(sorted(fleet))})")
+    net = network(loaded)
+    districts, weights = edge_districts(loaded)
+    sampling = loaded.experiment.incidents
+    return year_stream(settings, districts, weights, net.edge_lengths, (sampling.alarm_from_s, sampling.alarm_to_s))
 
 
 def plan_runs(loaded: LoadedExperiment) -> list[RunSpec]:

@@ -12,15 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from signalprio.dispatch import TravelTimes
-from signalprio.errors import UserError
-from signalprio.experiment import LoadedExperiment, edge_districts
-from signalprio.pipeline import Progress, keeper, network
+from signalprio.experiment import LoadedExperiment
+from signalprio.pipeline import Progress, keeper, network, plan_stream
 from signalprio.runner import Executor, execute
 from signalprio.runs import RunResult
 from signalprio.store import RunStore, key_of
 from signalprio.year.availability import Assignment, assign
 from signalprio.year.dispatching import arrivals_of, settings_of, spec_for, units_of
-from signalprio.year.stream import YearIncident, year_stream
+from signalprio.year.stream import YearIncident
 
 
 @dataclass(frozen=True)
@@ -41,25 +40,6 @@ class YearRun:
     failed: dict[tuple[Arm, str], str] = field(default_factory=dict)
     rounds: int = 0  # simulation passes
     settled: bool = False
-
-
-def plan_stream(loaded: LoadedExperiment) -> list[YearIncident]:
-    """The year's incidents (or the slice the file asks for), on the experiment's districts and alarm window."""
-    settings = settings_of(loaded)
-    for name, band in settings.bands.items():
-        if band.load not in loaded.scenario.demand:
-            raise UserError(f"{loaded.path}: field 'year.bands.{name}.load': the scenario has no traffic load "
-                            f"'{band.load}' (has: {', '.join(sorted(loaded.scenario.demand))})")
-    fleet = loaded.fleet()
-    for name, kind in settings.types.items():
-        for vehicle in kind.vehicles:
-            if vehicle not in fleet:
-                raise UserError(f"{loaded.path}: field 'year.types.{name}.vehicles': unknown vehicle type "
-                                f"'{vehicle}' (known: {', '.join(sorted(fleet))})")
-    net = network(loaded)
-    districts, weights = edge_districts(loaded)
-    sampling = loaded.experiment.incidents
-    return year_stream(settings, districts, weights, net.edge_lengths, (sampling.alarm_from_s, sampling.alarm_to_s))
 
 
 def simulate_year(loaded: LoadedExperiment, executor: Executor, store: RunStore,
