@@ -16,7 +16,8 @@ followed in a quarter of the runs. This model takes its place, the same way in e
 - a committed vehicle that stands inside the junction for `CLEAR_AFTER_S` while the engine waits for it before
   the line clears the junction: it no longer gives way to the other vehicles inside (its driver sees the blue
   light and finishes the turn). Without this, a left turner waiting inside a large junction for oncoming traffic
-  that was itself waiting (held, or blocked by others inside) stood until the horizon, the engine with it;
+  that was itself waiting (held, or blocked by others inside) stood until the horizon, the engine with it. Never
+  while an engine (the waiting one, or one of its unit ahead of it) is inside: those standing wait for it;
 - a vehicle on an internal lane (of a junction upstream, or between the stop lines of a joined signal) is never
   held: it would block that junction, and the engine's way with it;
 - with green, the engine still stops before the line while a vehicle of a conflicting movement whose green has
@@ -69,6 +70,8 @@ class EngineAtRed:
     free_speed: float  # its desired speed on this road: a limit never raises it
     foes: tuple[Foe, ...]
     inside: bool = False
+    # an engine (this one or another, of any unit) is on a way through this junction now: nobody is told to clear it
+    engine_in_junction: bool = False
 
 
 @dataclass(frozen=True)
@@ -188,8 +191,10 @@ class RightOfWay:
                 if vehicle in crossing.clearing:
                     crossing.clearing.discard(vehicle)
                     commands.append(ClearJunction(vehicle, clear=False))
-        if not engine.inside:  # inside, the engine goes on: those standing wait for it
-            commands += self._clear_standing(crossing, engine.foes)
+        if not engine.inside and not engine.engine_in_junction:
+            # with an engine inside (this one, or the one ahead of it), those standing wait for it: told to clear,
+            # they would drive into it (a car did, into an HLF, while the DLK behind it waited)
+            commands += self._clear_standing(crossing, engine.foes, roads)
         room, decel = max(engine.distance_m - STOP_GAP_M, 0.0), PLANNING_DECEL_SHARE * engine.decel
         if engine.inside:
             speed = self.red_speed
@@ -203,11 +208,16 @@ class RightOfWay:
         commands.append(SpeedLimit(engine.id, min(speed, engine.free_speed)))
         return commands
 
-    def _clear_standing(self, crossing: _Crossing, foes: tuple[Foe, ...]) -> list[Command]:
-        """Committed vehicles standing inside the junction for `CLEAR_AFTER_S`: told to clear it."""
+    def _clear_standing(self, crossing: _Crossing, foes: tuple[Foe, ...], roads: dict[str, str]) -> list[Command]:
+        """Committed vehicles standing inside the junction, on a way that conflicts with the engine's, for
+        `CLEAR_AFTER_S`: told to clear it. One standing on an internal lane elsewhere (a junction upstream) is not:
+        that junction has no engine to clear it for."""
         commands: list[Command] = []
         for foe in foes:
             if not foe.inside or foe.id not in crossing.committed or foe.id in crossing.clearing:
+                continue
+            if roads.get(foe.id) not in crossing.committed[foe.id][1]:
+                crossing.standing.pop(foe.id, None)
                 continue
             standing = crossing.standing.get(foe.id, 0.0) + self.step_s if foe.speed < STANDING_MPS else 0.0
             crossing.standing[foe.id] = standing

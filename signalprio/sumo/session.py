@@ -282,7 +282,7 @@ class SumoSession:
                 continue
             engines.append(EngineAtRed(engine.id, signal.id, link, distance, engine.speed,
                                        self.engines[engine.id].vehicle_type.decel_mps2, engine.desired_speed,
-                                       foes, inside))
+                                       foes, inside, inside or self._engine_inside(signal, obs)))
         if not engines and not model.active():
             return
         roads = {vehicle: self._road(vehicle) for vehicle in model.tracked()}
@@ -350,6 +350,16 @@ class SumoSession:
                             through=through)
                         for vehicle in api.lane.getLastStepVehicleIDs(via) if vehicle not in self.engines]
         return tuple(out)
+
+    def _engine_inside(self, signal: Signal, obs: Observation) -> bool:
+        """Whether any engine is on a way through the junction of `signal` now (one crossing at green is not
+        listed by the right-of-way model, but those standing inside must wait for it all the same)."""
+        for engine in obs.engines:
+            if self._road(engine.id).startswith(":"):
+                lane = self._api.vehicle.getLaneID(engine.id)
+                if self._link_inside(signal, lane, -1) >= 0:
+                    return True
+        return False
 
     def _link_inside(self, signal: Signal, lane: str, otherwise: int) -> int:
         """The link of `signal` whose way through the junction runs on the internal `lane` (`otherwise` when none)."""
