@@ -195,6 +195,8 @@ class RightOfWay:
             # with an engine inside (this one, or the one ahead of it), those standing wait for it: told to clear,
             # they would drive into it (a car did, into an HLF, while the DLK behind it waited)
             commands += self._clear_standing(crossing, engine.foes, roads)
+        else:  # those standing now wait for an engine: standing for the engine before the line starts afresh
+            crossing.standing.clear()
         room, decel = max(engine.distance_m - STOP_GAP_M, 0.0), PLANNING_DECEL_SHARE * engine.decel
         if engine.inside:
             speed = self.red_speed
