@@ -18,8 +18,9 @@ followed in a quarter of the runs. This model takes its place, the same way in e
   light and finishes the turn). Without this, a left turner waiting inside a large junction for oncoming traffic
   that was itself waiting (held, or blocked by others inside) stood until the horizon, the engine with it. Never
   while an engine (the waiting one, or one of its unit ahead of it) is inside: those standing wait for it;
-- a vehicle on an internal lane (of a junction upstream, or between the stop lines of a joined signal) is never
-  held: it would block that junction, and the engine's way with it;
+- a vehicle on an internal lane of the engine's signal (between the stop lines of a joined signal) is never held:
+  it would stand in the engine's way. One on an internal lane of a junction upstream is held like any other:
+  standing behind held traffic, it would otherwise be waited for forever (a Mannheim run stalled so);
 - with green, the engine still stops before the line while a vehicle of a conflicting movement whose green has
   ended is inside the junction (the session lists such an engine with those vehicles as committed).
 

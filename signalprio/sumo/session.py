@@ -317,6 +317,7 @@ class SumoSession:
         api = self._api
         out = []
         foe_links = signal.crossing_links(link)
+        inside_lanes = self._internal_lanes(signal)
         for lane in sorted({foe.from_lane for foe in foe_links}):
             before, upstream = signal.upstream.get(lane, ()), signal.upstream_edges(lane)
             edge_of = lane.rsplit("_", 1)[0]  # it may change lanes: any conflicting movement of its approach edge
@@ -329,11 +330,12 @@ class SumoSession:
                 for vehicle in api.lane.getLastStepVehicleIDs(looked):
                     distance = offset + length - api.vehicle.getLanePosition(vehicle)
                     if distance <= reaction_m and vehicle not in self.engines:
-                        # one on an internal lane (a junction upstream, or between the stop lines of a joined signal)
-                        # is committed: held there, it would block that junction, the engine's way too
+                        # one on an internal lane of this signal (between the stop lines of a joined signal) is
+                        # committed: held there, it would stand in the engine's way. One in a junction upstream is
+                        # held like any other: standing behind held traffic, it would otherwise be waited for forever
                         out.append(Foe(vehicle, distance, api.vehicle.getSpeed(vehicle),
                                        api.vehicle.getDecel(vehicle), lane.rsplit("_", 1)[0],
-                                       looked.startswith(":"), upstream=upstream, through=through))
+                                       looked in inside_lanes, upstream=upstream, through=through))
         return (*out, *self._inside(signal, link))
 
     def _inside(self, signal: Signal, link: int, ended_in: str | None = None) -> tuple[Foe, ...]:
@@ -363,12 +365,16 @@ class SumoSession:
 
     def _link_inside(self, signal: Signal, lane: str, otherwise: int) -> int:
         """The link of `signal` whose way through the junction runs on the internal `lane` (`otherwise` when none)."""
+        return self._internal_lanes(signal).get(lane, otherwise)
+
+    def _internal_lanes(self, signal: Signal) -> dict[str, int]:
+        """The internal lanes of the links of `signal`, each with its link (the first where links share one)."""
         if signal.id not in self._links_by_via:
             self._links_by_via[signal.id] = {}
             for link in signal.links:
                 for via in self._via_lanes(link.from_lane, link.to_lane):
                     self._links_by_via[signal.id].setdefault(via, link.index)
-        return self._links_by_via[signal.id].get(lane, otherwise)
+        return self._links_by_via[signal.id]
 
     def _via_edges(self, foe: SignalLink) -> frozenset[str]:
         """The internal edges a connection runs through: a vehicle on one of them is still in the conflict."""
