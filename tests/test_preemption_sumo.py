@@ -107,8 +107,8 @@ def test_without_priority_no_engine_waits_behind_a_junction_that_blocks_itself()
     """Berlin-Adlershof, the large signal cluster on the engines' way: vehicles inside it (left turners waiting for
     oncoming traffic, one held between two stop lines of the joined signal) stood until the horizon, the engines
     at the stop line with them; four of six no-priority runs of experiments/berlin-adlershof.toml failed (three
-    did not arrive). Vehicles on internal lanes are never held, and one the engine waits for that stands inside
-    clears the junction: every engine arrives, and none collides."""
+    did not arrive). Vehicles on the cluster's own internal lanes are never held, and one the engine waits for that
+    stands inside clears the junction: every engine arrives, and none collides."""
     loaded = load_experiment(REPO / "experiments" / "berlin-adlershof.toml")
     incidents = tuple(i for i in plan_incidents(loaded) if i.id in ("i002", "i004", "i006"))
     only = loaded.experiment.model_copy(update={"strategies": [loaded.experiment.strategy("none")],
@@ -117,4 +117,20 @@ def test_without_priority_no_engine_waits_behind_a_junction_that_blocks_itself()
         result = run_experiment(dataclasses.replace(loaded, experiment=only, given_incidents=incidents), pool)
     runs = result.frames["runs"]
     assert result.failed == [] and len(runs) == 9
+    assert runs["arrived"].all() and (runs["collisions"] == 0).all() and not runs["teleported"].any()
+
+
+def test_without_priority_a_car_standing_in_a_junction_upstream_is_held_not_waited_for() -> None:
+    """mannheim-stations, today's stations, no priority, i019: behind traffic held for the ELW, two cars stood on
+    the internal lane of the node where a turn pocket begins, upstream of the signal at the exit of Feuerwache
+    Nord. Counted as committed, they were waited for until the horizon, and the HLF and DLK never left the exit.
+    Held like any other car, they no longer keep the engines: every engine arrives, and none collides."""
+    loaded = load_experiment(REPO / "experiments" / "mannheim-stations.toml")
+    incidents = tuple(i for i in plan_incidents(loaded) if i.id == "i019")
+    only = loaded.experiment.model_copy(update={"strategies": [loaded.experiment.strategy("none")],
+                                                "layouts": ["Ist-Zustand"], "name": "mannheim-upstream"})
+    with executor_for(1) as pool:
+        result = run_experiment(dataclasses.replace(loaded, experiment=only, given_incidents=incidents), pool)
+    runs = result.frames["runs"]
+    assert result.failed == [] and len(runs) == 3
     assert runs["arrived"].all() and (runs["collisions"] == 0).all() and not runs["teleported"].any()

@@ -151,18 +151,21 @@ def test_no_vehicle_is_told_to_clear_while_another_engine_is_inside_the_junction
     for a car standing inside, and the car, told to clear the junction, drove into the HLF."""
     model = RightOfWay(RED, 1.0)
     turner = Foe("car", 0.0, 0.0, 0.01, "side", inside=True, through=frozenset({":J1_17"}))
-    waiting = EngineAtRed("dlk", "J1", 1, 0.5, 0.0, 3.5, 16.7, (turner,), engine_in_junction=True)
+    for _ in range(int(CLEAR_AFTER_S) - 2):  # it has stood a while when the engine ahead enters
+        assert not any(isinstance(c, ClearJunction) for c in model.decide([_engine(0.5, (turner,))], {"car": ":J1_17"}))
+    waiting = EngineAtRed("e", "J1", 1, 0.5, 0.0, 3.5, 16.7, (turner,), engine_in_junction=True)
     for _ in range(3 * int(CLEAR_AFTER_S)):
         commands = model.decide([waiting], {"car": ":J1_17"})
         assert not any(isinstance(c, ClearJunction) for c in commands)
-    # once the engine ahead has left, standing is counted afresh
+    # once the engine ahead has left, standing is counted afresh: the car waited for it, not for nothing
     steps = [model.decide([_engine(0.5, (turner,))], {"car": ":J1_17"}) for _ in range(int(CLEAR_AFTER_S))]
     assert [i for i, commands in enumerate(steps) if ClearJunction("car") in commands] == [int(CLEAR_AFTER_S) - 1]
 
 
 def test_a_vehicle_standing_on_an_internal_lane_of_another_junction_is_not_told_to_clear() -> None:
-    """It is committed (never held on an internal lane) and waited for, but the junction it stands in has no
-    engine to clear it for."""
+    """A committed vehicle inside, but on a way that is not one of the junction's conflicting ones (the session
+    lists one between the stop lines of a joined signal so): the junction it stands in is not the one the engine
+    waits to cross, so it is not told to clear."""
     model = RightOfWay(RED, 1.0)
     upstream = Foe("car", 40.0, 0.0, 4.5, "side", inside=True, through=frozenset({":J1_17"}))
     for _ in range(3 * int(CLEAR_AFTER_S)):
