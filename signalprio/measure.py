@@ -102,6 +102,9 @@ class EngineRecorder:
         ]
 
 
+OTHER_TRAFFIC = ("other_vehicles", "other_time_loss_s", "other_depart_delay_s", "other_delay_s")
+
+
 def other_traffic_delay(tripinfo: Path, exclude: set[str]) -> tuple[dict[str, object], list[dict[str, object]]]:
     """Total time loss and insertion delay (s) of every vehicle except `exclude`, over the run,
     and the same per entry edge (where each vehicle entered: its approach or side street)."""
@@ -118,8 +121,8 @@ def other_traffic_delay(tripinfo: Path, exclude: set[str]) -> tuple[dict[str, ob
             entry[0] += 1
             entry[1] += loss + wait
         element.clear()
-    totals: dict[str, object] = {"other_vehicles": vehicles, "other_time_loss_s": time_loss,
-              "other_depart_delay_s": depart_delay, "other_delay_s": time_loss + depart_delay}
+    totals: dict[str, object] = dict(zip(OTHER_TRAFFIC, (vehicles, time_loss, depart_delay, time_loss + depart_delay),
+                                         strict=True))
     rows = [{"entry_edge": edge, "vehicles": int(n), "delay_s": delay} for edge, (n, delay) in sorted(by_entry.items())]
     return totals, rows
 
