@@ -16,8 +16,9 @@ followed in a quarter of the runs. This model takes its place, the same way in e
 - a committed vehicle that stands inside the junction for `CLEAR_AFTER_S` while the engine waits for it before
   the line clears the junction: it no longer gives way to the other vehicles inside (its driver sees the blue
   light and finishes the turn). Without this, a left turner waiting inside a large junction for oncoming traffic
-  that was itself waiting (held, or blocked by others inside) stood until the horizon, the engine with it. Never
-  while an engine (the waiting one, or one of its unit ahead of it) is inside: those standing wait for it;
+  that was itself waiting (held, or blocked by others inside) stood until the horizon, the engine with it. Only
+  once the engine stands before the line, never while an engine is inside (those standing wait for it; one told
+  to clear gives way again);
 - a vehicle on an internal lane of the engine's signal (between the stop lines of a joined signal) is never held:
   it would stand in the engine's way. One on an internal lane of a junction upstream is held like any other:
   standing behind held traffic, it would otherwise be waited for forever (a Mannheim run stalled so);
@@ -195,9 +196,12 @@ class RightOfWay:
         if not engine.inside and not engine.engine_in_junction:
             # with an engine inside (this one, or the one ahead of it), those standing wait for it: told to clear,
             # they would drive into it (a car did, into an HLF, while the DLK behind it waited)
-            commands += self._clear_standing(crossing, engine.foes, roads)
-        else:  # those standing now wait for an engine: standing for the engine before the line starts afresh
+            commands += self._clear_standing(crossing, engine, roads)
+        else:  # those standing now wait for an engine: standing for the engine before the line starts afresh,
+            # and one told to clear gives way again (an ELW that could not stop before the line met one clearing)
             crossing.standing.clear()
+            commands += [ClearJunction(v, clear=False) for v in sorted(crossing.clearing)]
+            crossing.clearing.clear()
         room, decel = max(engine.distance_m - STOP_GAP_M, 0.0), PLANNING_DECEL_SHARE * engine.decel
         if engine.inside:
             speed = self.red_speed
@@ -211,12 +215,13 @@ class RightOfWay:
         commands.append(SpeedLimit(engine.id, min(speed, engine.free_speed)))
         return commands
 
-    def _clear_standing(self, crossing: _Crossing, foes: tuple[Foe, ...], roads: dict[str, str]) -> list[Command]:
+    def _clear_standing(self, crossing: _Crossing, engine: EngineAtRed, roads: dict[str, str]) -> list[Command]:
         """Committed vehicles standing inside the junction, on a way that conflicts with the engine's, for
-        `CLEAR_AFTER_S`: told to clear it. One standing on an internal lane elsewhere (a junction upstream) is not:
-        that junction has no engine to clear it for."""
+        `CLEAR_AFTER_S`: told to clear it, once the engine stands before the line (one still rolling may not stop
+        before it with its normal deceleration, and would meet the vehicle clearing). One standing on an internal
+        lane elsewhere (a junction upstream) is not told: that junction has no engine to clear it for."""
         commands: list[Command] = []
-        for foe in foes:
+        for foe in engine.foes:
             if not foe.inside or foe.id not in crossing.committed or foe.id in crossing.clearing:
                 continue
             if roads.get(foe.id) not in crossing.committed[foe.id][1]:
@@ -224,7 +229,7 @@ class RightOfWay:
                 continue
             standing = crossing.standing.get(foe.id, 0.0) + self.step_s if foe.speed < STANDING_MPS else 0.0
             crossing.standing[foe.id] = standing
-            if standing >= CLEAR_AFTER_S:
+            if standing >= CLEAR_AFTER_S and engine.speed < STANDING_MPS:
                 crossing.clearing.add(foe.id)
                 self.cleared_total += 1
                 commands.append(ClearJunction(foe.id))

@@ -32,6 +32,11 @@ def _engine(distance: float, foes: tuple[Foe, ...] = (), inside: bool = False) -
     return EngineAtRed("e", "J1", 1, distance, 5.0, 3.5, 16.7, foes, inside)
 
 
+def _waiting(*foes: Foe, engine_in_junction: bool = False) -> EngineAtRed:
+    """The engine standing before the line."""
+    return EngineAtRed("e", "J1", 1, 0.5, 0.0, 3.5, 16.7, foes, engine_in_junction=engine_in_junction)
+
+
 def test_cross_traffic_that_can_stop_is_held_and_the_engine_reaches_the_line_at_the_red_speed() -> None:
     model = RightOfWay(RED, 1.0)
     far = Foe("car", 60.0, 13.9, 4.5, "side")  # needs 21.5 m to stop: it can
@@ -119,13 +124,13 @@ def test_a_vehicle_standing_inside_the_junction_while_the_engine_waits_is_told_t
     and gives way as before once it has left."""
     model = RightOfWay(RED, 1.0)
     turner = Foe("car", 0.0, 0.0, 0.01, "side", inside=True, through=frozenset({":J1_17"}))
-    steps = [model.decide([_engine(0.5, (turner,))], {"car": ":J1_17"}) for _ in range(int(CLEAR_AFTER_S) + 1)]
+    steps = [model.decide([_waiting(turner)], {"car": ":J1_17"}) for _ in range(int(CLEAR_AFTER_S) + 1)]
     told = [i for i, commands in enumerate(steps) if ClearJunction("car") in commands]
     assert told == [int(CLEAR_AFTER_S) - 1]  # once, after standing CLEAR_AFTER_S
     assert model.cleared_total == 1
     moving = Foe("car", 0.0, 3.0, 0.01, "side", inside=True, through=frozenset({":J1_17"}))
-    assert ClearJunction("car", clear=False) not in model.decide([_engine(0.5, (moving,))], {"car": ":J1_17"})
-    left = model.decide([_engine(0.5)], {"car": "out"})
+    assert ClearJunction("car", clear=False) not in model.decide([_waiting(moving)], {"car": ":J1_17"})
+    left = model.decide([_waiting()], {"car": "out"})
     assert ClearJunction("car", clear=False) in left
     engine = next(c for c in left if isinstance(c, SpeedLimit) and c.vehicle == "e")
     assert engine.speed > 0  # the junction is clear: the engine goes
@@ -138,7 +143,7 @@ def test_a_vehicle_that_moves_now_and_then_or_waits_for_an_engine_inside_is_not_
     turner = Foe("car", 0.0, 0.0, 0.01, "side", inside=True, through=frozenset({":J1_17"}))
     rolling = Foe("car", 0.0, 0.5, 0.01, "side", inside=True, through=frozenset({":J1_17"}))
     for step in range(3 * int(CLEAR_AFTER_S)):
-        commands = model.decide([_engine(0.5, (rolling if step % 4 == 3 else turner,))], {"car": ":J1_17"})
+        commands = model.decide([_waiting(rolling if step % 4 == 3 else turner)], {"car": ":J1_17"})
         assert not any(isinstance(c, ClearJunction) for c in commands)
     inside = RightOfWay(RED, 1.0)
     for _ in range(3 * int(CLEAR_AFTER_S)):
@@ -152,13 +157,13 @@ def test_no_vehicle_is_told_to_clear_while_another_engine_is_inside_the_junction
     model = RightOfWay(RED, 1.0)
     turner = Foe("car", 0.0, 0.0, 0.01, "side", inside=True, through=frozenset({":J1_17"}))
     for _ in range(int(CLEAR_AFTER_S) - 2):  # it has stood a while when the engine ahead enters
-        assert not any(isinstance(c, ClearJunction) for c in model.decide([_engine(0.5, (turner,))], {"car": ":J1_17"}))
-    waiting = EngineAtRed("e", "J1", 1, 0.5, 0.0, 3.5, 16.7, (turner,), engine_in_junction=True)
+        assert not any(isinstance(c, ClearJunction) for c in model.decide([_waiting(turner)], {"car": ":J1_17"}))
+    waiting = _waiting(turner, engine_in_junction=True)
     for _ in range(3 * int(CLEAR_AFTER_S)):
         commands = model.decide([waiting], {"car": ":J1_17"})
         assert not any(isinstance(c, ClearJunction) for c in commands)
     # once the engine ahead has left, standing is counted afresh: the car waited for it, not for nothing
-    steps = [model.decide([_engine(0.5, (turner,))], {"car": ":J1_17"}) for _ in range(int(CLEAR_AFTER_S))]
+    steps = [model.decide([_waiting(turner)], {"car": ":J1_17"}) for _ in range(int(CLEAR_AFTER_S))]
     assert [i for i, commands in enumerate(steps) if ClearJunction("car") in commands] == [int(CLEAR_AFTER_S) - 1]
 
 
@@ -169,15 +174,42 @@ def test_a_vehicle_standing_on_an_internal_lane_of_another_junction_is_not_told_
     model = RightOfWay(RED, 1.0)
     upstream = Foe("car", 40.0, 0.0, 4.5, "side", inside=True, through=frozenset({":J1_17"}))
     for _ in range(3 * int(CLEAR_AFTER_S)):
-        commands = model.decide([_engine(0.5, (upstream,))], {"car": ":J0_3"})
+        commands = model.decide([_waiting(upstream)], {"car": ":J0_3"})
         assert not any(isinstance(c, ClearJunction) for c in commands)
+
+
+def test_no_vehicle_is_told_to_clear_while_the_engine_still_rolls_towards_the_line() -> None:
+    """mannheim-stations, green wave, i008: a car left inside at the end of its green was told to clear while the
+    ELW, braking with its normal deceleration, could no longer stop before the line; it rolled in and met the car.
+    Only an engine standing before the line lets one clear."""
+    model = RightOfWay(RED, 1.0)
+    turner = Foe("car", 0.0, 0.0, 0.01, "side", inside=True, through=frozenset({":J1_17"}))
+    for _ in range(3 * int(CLEAR_AFTER_S)):
+        commands = model.decide([_engine(3.0, (turner,))], {"car": ":J1_17"})
+        assert not any(isinstance(c, ClearJunction) for c in commands)
+    assert ClearJunction("car") in model.decide([_waiting(turner)], {"car": ":J1_17"})  # it has stood long enough
+
+
+def test_a_vehicle_clearing_gives_way_again_once_an_engine_is_in_the_junction() -> None:
+    model = RightOfWay(RED, 1.0)
+    turner = Foe("car", 0.0, 0.0, 0.01, "side", inside=True, through=frozenset({":J1_17"}))
+    for _ in range(int(CLEAR_AFTER_S)):
+        model.decide([_waiting(turner)], {"car": ":J1_17"})
+    clearing = Foe("car", 0.0, 2.0, 0.01, "side", inside=True, through=frozenset({":J1_17"}))
+    commands = model.decide([_waiting(clearing, engine_in_junction=True)], {"car": ":J1_17"})
+    assert ClearJunction("car", clear=False) in commands
+    rolled_in = RightOfWay(RED, 1.0)
+    for _ in range(int(CLEAR_AFTER_S)):
+        rolled_in.decide([_waiting(turner)], {"car": ":J1_17"})
+    assert ClearJunction("car", clear=False) in rolled_in.decide([_engine(0.0, (clearing,), inside=True)],
+                                                                 {"car": ":J1_17"})
 
 
 def test_a_vehicle_told_to_clear_gives_way_again_when_the_crossing_ends() -> None:
     model = RightOfWay(RED, 1.0)
     turner = Foe("car", 0.0, 0.0, 0.01, "side", inside=True, through=frozenset({":J1_17"}))
     for _ in range(int(CLEAR_AFTER_S)):
-        model.decide([_engine(0.5, (turner,))], {"car": ":J1_17"})
+        model.decide([_waiting(turner)], {"car": ":J1_17"})
     assert model.decide([], {"car": ":J1_17"}) == [ClearJunction("car", clear=False), Release("e")]
 
 
