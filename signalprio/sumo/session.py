@@ -356,12 +356,9 @@ class SumoSession:
     def _engine_inside(self, signal: Signal, obs: Observation) -> bool:
         """Whether any engine is on a way through the junction of `signal` now (one crossing at green is not
         listed by the right-of-way model, but those standing inside must wait for it all the same)."""
-        for engine in obs.engines:
-            if self._road(engine.id).startswith(":"):
-                lane = self._api.vehicle.getLaneID(engine.id)
-                if self._link_inside(signal, lane, -1) >= 0:
-                    return True
-        return False
+        lanes = self._internal_lanes(signal)  # the engines' lanes are subscribed: no call to SUMO per engine
+        return any(self._api.vehicle.getSubscriptionResults(engine.id)[tc.VAR_LANE_ID] in lanes
+                   for engine in obs.engines)
 
     def _link_inside(self, signal: Signal, lane: str, otherwise: int) -> int:
         """The link of `signal` whose way through the junction runs on the internal `lane` (`otherwise` when none)."""
