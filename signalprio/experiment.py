@@ -95,11 +95,23 @@ class SimulationSettings(_Strict):
     end: Literal["horizon", "engines-arrived"] = Field(
         "horizon", description="'engines-arrived': a run ends once every engine has arrived and every signal is back "
                                "on its plan (engine times as with 'horizon', other traffic's delay not measured)")
+    area: Literal["network", "around-routes"] = Field(
+        "network", description="'around-routes': only the engines' routes, the roads at their junctions and their "
+                               "signals' approaches are simulated; other traffic enters that area when it did in the "
+                               "warm-up (signalprio.zone; needs end = 'engines-arrived'; error in docs/performance.md)")
     sumo_args: list[str] = Field(default_factory=list, description="extra SUMO options, passed unchanged")
     invalid_runs: Literal["fail", "keep"] = Field(
         "fail", description="a run in which an engine collides, teleports or does not arrive, or the conflict monitor "
                             "finds a violation: 'fail' records it as a failed run with the reasons; 'keep' keeps its "
                             "rows (research on unsafe controllers; such results are not for a headline)")
+
+    @model_validator(mode="after")
+    def _area_needs_early_end(self) -> SimulationSettings:
+        """Around the routes, other traffic is cut at the area's edge: its delay to the horizon would not be the
+        city's, so such runs end once the engines have arrived."""
+        if self.area == "around-routes" and self.end != "engines-arrived":
+            raise ValueError("area = 'around-routes' needs end = 'engines-arrived'")
+        return self
 
 
 class Strategy(_Strict):

@@ -34,9 +34,10 @@ from signalprio.model.safety import SafetyRules
 from signalprio.monitor import KINDS, Violation, check_record, read_switch_states
 from signalprio.monitor_rules import MonitorRules, monitor_rules
 from signalprio.rightofway import RightOfWay
-from signalprio.runs import RunResult, RunSpec
+from signalprio.runs import RunResult, RunSpec, WarmStart
 from signalprio.sumo.loader import load_network
 from signalprio.sumo.session import EngineSlot, SumoSession
+from signalprio.zone import area_edges, decode, during, encode, entering, read_passages, without_flows
 
 
 @functools.lru_cache(maxsize=4)
@@ -69,18 +70,20 @@ def _record_signals_additional(network: Network, record: Path) -> str:
 RESCUE_LANE_RESOLUTION_M = 0.8  # sublane width: fine enough for cars to pull to the lane edge
 
 
-def background_args(loaded: LoadedExperiment, seed: int, load: str, own: tuple[Path, ...] = ()) -> list[str]:
+def background_args(loaded: LoadedExperiment, seed: int, load: str, own: tuple[Path, ...] = (),
+                    demand: bool = True) -> list[str]:
     """SUMO options shared by the warm-up and every run of one seed and load: same network, demand and seed.
 
     SUMO takes one list of additional files: the scenario's own, those given with -a in `sumo_args` and signalprio's
-    (`own`) go into it together (a second -a would be an error).
+    (`own`) go into it together (a second -a would be an error). Without `demand` no route file is read: a run around
+    the engines' routes inserts the background itself (signalprio.zone).
     """
     exp, scenario = loaded.experiment, loaded.scenario
     extra, given = _split_additional(exp.simulation.sumo_args)
     additional = [*(str(path) for path in scenario.additional_paths()), *given, *(str(path) for path in own)]
     return [
         "-n", str(scenario.network_path()),
-        "-r", ",".join(str(p) for p in demand_files(scenario, load)),
+        *(["-r", ",".join(str(p) for p in demand_files(scenario, load))] if demand else []),
         *(["-a", ",".join(additional)] if additional else []),
         "--seed", str(seed), "--no-step-log", "true", "--no-warnings", "true",
         # the rescue lane needs vehicles to move sideways within their lane: SUMO's sublane model
@@ -103,28 +106,39 @@ def _split_additional(args: list[str]) -> tuple[list[str], list[str]]:
     return rest, [f for f in files if f]
 
 
-def save_warm_states(loaded: LoadedExperiment, seed: int, load: str, alarms: list[float]) -> dict[float, bytes]:
+def save_warm_states(loaded: LoadedExperiment, seed: int, load: str, alarms: list[float]) -> dict[float, WarmStart]:
     """Simulate the background traffic of one seed and load once; SUMO's state at every alarm time.
 
     Every strategy of an incident then starts from the same state (common random numbers),
     and the warm-up is paid once per seed instead of once per run. States travel as bytes,
-    so a run can execute on any worker of a cluster.
+    so a run can execute on any worker of a cluster. For runs around the engines' routes the warm-up goes on to the
+    last alarm's horizon and records when each vehicle entered each edge (SUMO's vehroute output with exit times).
     """
     exp = loaded.experiment
     network = network_of(loaded.scenario.network_path())
-    session = SumoSession(exp.simulation.backend, network,
-                          [*background_args(loaded, seed, load), "--begin", f"{loaded.scenario.begin:g}"],
-                          exp.simulation.step_s)
-    states: dict[float, bytes] = {}
+    around = exp.simulation.area == "around-routes"
     with tempfile.TemporaryDirectory(prefix="signalprio-warm-") as tmp:
+        ways = Path(tmp) / "vehroutes.xml"
+        record = ["--vehroute-output", str(ways), "--vehroute-output.exit-times", "true",
+                  "--vehroute-output.last-route", "true", "--vehroute-output.write-unfinished", "true"]
+        session = SumoSession(exp.simulation.backend, network,
+                              [*background_args(loaded, seed, load), "--begin", f"{loaded.scenario.begin:g}",
+                               *(record if around else [])], exp.simulation.step_s)
+        states: dict[float, bytes] = {}
         session.start()
         try:
             for alarm in sorted(set(alarms)):
                 session.advance_to(alarm)
                 states[alarm] = session.save_state(Path(tmp) / f"t{alarm:g}.xml.gz").read_bytes()
+            if around:
+                session.advance_to(max(alarms) + exp.simulation.horizon_s)
         finally:
             session.close()
-    return states
+        if not around:
+            return {alarm: WarmStart(state) for alarm, state in states.items()}
+        passages = read_passages(ways)
+    return {alarm: WarmStart(state, encode(during(passages, alarm, alarm + exp.simulation.horizon_s)))
+            for alarm, state in states.items()}
 
 
 def dispatches_for(loaded: LoadedExperiment, incident: Incident, layout: str) -> tuple[Dispatch, ...]:
@@ -170,10 +184,14 @@ def execute_run(spec: RunSpec) -> RunResult:
         record = folder / "signal_states.xml"
         (folder / "record.add.xml").write_text(_record_signals_additional(network, record))
         tripinfo = folder / "tripinfo.xml"
+        around = exp.simulation.area == "around-routes"
+        if around and (spec.warm_state is None or not spec.warm_state.passages):
+            raise ValueError("a run around the engines' routes starts from a warm-up that recorded the passages")
         start = ["--begin", f"{scenario.begin:g}"]
         if spec.warm_state is not None:
-            (folder / "state.xml.gz").write_bytes(spec.warm_state)
-            start = ["--load-state", str(folder / "state.xml.gz")]
+            state = folder / ("state.xml" if around else "state.xml.gz")
+            state.write_bytes(without_flows(spec.warm_state.state) if around else spec.warm_state.state)
+            start = ["--load-state", str(state)]
         collisions, statistics = folder / "collisions.xml", folder / "statistics.xml"
         # runs of different strategies that end at arrival end at different times: their delays are not comparable,
         # so SUMO need not write every vehicle's trip (about a sixth of its time on the city network)
@@ -181,7 +199,8 @@ def execute_run(spec: RunSpec) -> RunResult:
         trips = [] if early else ["--tripinfo-output", str(tripinfo), "--tripinfo-output.write-unfinished", "true"]
         args = [
             *background_args(spec.experiment, spec.seed, incident.load,
-                             (folder / "fire.add.xml", folder / "record.add.xml")), *start, "--end", f"{end:g}",
+                             (folder / "fire.add.xml", folder / "record.add.xml"), demand=not around),
+            *start, "--end", f"{end:g}",
             *trips,
             # every collision, in junctions too, is recorded and none removes a vehicle silently
             "--collision.check-junctions", "true", "--collision.action", "warn",
@@ -191,6 +210,9 @@ def execute_run(spec: RunSpec) -> RunResult:
         session.start()
         try:
             slots = _dispatch(session, dispatches, fleet, incident.alarm_s)
+            if around and spec.warm_state is not None:
+                area = area_edges(network, [slot.route for slot in slots])
+                session.cut_to(area, entering(decode(spec.warm_state.passages), area, incident.alarm_s, end))
             controller = make_controller(exp.strategy(spec.strategy).parameters(exp.preemption), network, rules)
             recorders = {slot.id: EngineRecorder(slot.id, incident.alarm_s) for slot in slots}
             right_of_way = RightOfWay(exp.engine.red_crossing_kmh / 3.6, exp.simulation.step_s)

@@ -20,7 +20,7 @@ from signalprio.errors import UserError
 from signalprio.experiment import LoadedExperiment
 from signalprio.pool import WorkerDied, WorkerPool
 from signalprio.run import execute_run, save_warm_states
-from signalprio.runs import RunResult, RunSpec
+from signalprio.runs import RunResult, RunSpec, WarmStart
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ def run_guarded(spec: RunSpec) -> RunResult | RunFailure:
         return RunFailure(spec.key, f"{type(error).__name__}: {error}")
 
 
-def _warm_up(job: tuple[LoadedExperiment, int, str, list[float]]) -> tuple[tuple[int, str], dict[float, bytes]]:
+def _warm_up(job: tuple[LoadedExperiment, int, str, list[float]]) -> tuple[tuple[int, str], dict[float, WarmStart]]:
     loaded, seed, load, alarms = job
     return (seed, load), save_warm_states(loaded, seed, load, alarms)
 
@@ -50,9 +50,9 @@ def default_jobs() -> int:
 class WarmStates(Protocol):
     """Where warm-up states are kept between invocations, so a resumed experiment does not simulate them again."""
 
-    def warm_states(self, seed: int, load: str, alarms: list[float]) -> dict[float, bytes] | None: ...
+    def warm_states(self, seed: int, load: str, alarms: list[float]) -> dict[float, WarmStart] | None: ...
 
-    def save_warm_states(self, seed: int, load: str, states: dict[float, bytes]) -> None: ...
+    def save_warm_states(self, seed: int, load: str, states: dict[float, WarmStart]) -> None: ...
 
 
 def _describe(error: BaseException) -> str:
@@ -71,7 +71,7 @@ def execute(
     alarms: dict[tuple[int, str], list[float]] = {}
     for spec in specs:
         alarms.setdefault((spec.seed, spec.incident.load), []).append(spec.incident.alarm_s)
-    states: dict[tuple[int, str], dict[float, bytes]] = {}
+    states: dict[tuple[int, str], dict[float, WarmStart]] = {}
     warm_ups: dict[Any, tuple[int, str]] = {}
     for (seed, load), times in alarms.items():
         kept = warm.warm_states(seed, load, times) if warm is not None else None

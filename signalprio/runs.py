@@ -14,6 +14,15 @@ from signalprio.names import ALL_STATIONS
 
 
 @dataclass(frozen=True)
+class WarmStart:
+    """Where a run starts, from the warm-up of its seed and load: SUMO's state at the alarm (gzip XML) and, for a run
+    simulated around its engines' routes, the background's passages after the alarm (`signalprio.zone.encode`)."""
+
+    state: bytes
+    passages: bytes = b""
+
+
+@dataclass(frozen=True)
 class RunSpec:
     """One run to execute; `key` names it in every table and in the store."""
 
@@ -22,7 +31,7 @@ class RunSpec:
     seed: int
     strategy: str
     layout: str = ALL_STATIONS  # which of the scenario's stations exist
-    warm_state: bytes | None = None  # SUMO state at the alarm time (gzip XML); None: simulate from 0
+    warm_state: WarmStart | None = None  # None: simulate from the scenario's begin
     dispatches: tuple[Dispatch, ...] = ()  # empty: the experiment's unit from the scenario's station
 
     @property

@@ -22,7 +22,7 @@ from filelock import FileLock, Timeout
 
 from signalprio.errors import UserError
 from signalprio.files import atomic_write_bytes, atomic_write_text
-from signalprio.runs import RunResult
+from signalprio.runs import RunResult, WarmStart
 
 Key = tuple[str, str, int, str]  # station layout, strategy, seed, incident
 
@@ -93,20 +93,26 @@ class RunStore:
         path = self._path(key, failed=True)
         return str(_read(path).get("message", "failed")) if path.is_file() else None
 
-    def _state(self, seed: int, load: str, alarm: float) -> Path:
-        return self._warm / re.sub(r"[^A-Za-z0-9_.-]", "_", f"s{seed}__{load}__t{alarm:g}.xml.gz")
+    def _state(self, seed: int, load: str, alarm: float, suffix: str = ".xml.gz") -> Path:
+        return self._warm / re.sub(r"[^A-Za-z0-9_.-]", "_", f"s{seed}__{load}__t{alarm:g}{suffix}")
 
-    def warm_states(self, seed: int, load: str, alarms: list[float]) -> dict[float, bytes] | None:
-        """The saved SUMO states of one seed and load at these alarm times, or None if any is missing."""
+    def warm_states(self, seed: int, load: str, alarms: list[float]) -> dict[float, WarmStart] | None:
+        """The saved warm starts of one seed and load at these alarm times, or None if any is missing."""
         paths = {alarm: self._state(seed, load, alarm) for alarm in alarms}
         if not all(path.is_file() for path in paths.values()):
             return None
-        return {alarm: path.read_bytes() for alarm, path in paths.items()}
+        return {alarm: WarmStart(path.read_bytes(), self._passages(seed, load, alarm)) for alarm, path in paths.items()}
 
-    def save_warm_states(self, seed: int, load: str, states: dict[float, bytes]) -> None:
+    def _passages(self, seed: int, load: str, alarm: float) -> bytes:
+        path = self._state(seed, load, alarm, ".passages.json.gz")
+        return path.read_bytes() if path.is_file() else b""
+
+    def save_warm_states(self, seed: int, load: str, states: dict[float, WarmStart]) -> None:
         self._warm.mkdir(exist_ok=True)
-        for alarm, state in states.items():
-            atomic_write_bytes(self._state(seed, load, alarm), state)
+        for alarm, start in states.items():
+            if start.passages:  # first: a state without its passages would read as a whole-network start
+                atomic_write_bytes(self._state(seed, load, alarm, ".passages.json.gz"), start.passages)
+            atomic_write_bytes(self._state(seed, load, alarm), start.state)
 
     def drop_warm_states(self) -> None:
         """Once every run is done the states are only disk space."""

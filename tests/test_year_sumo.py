@@ -98,16 +98,18 @@ def test_an_experiment_without_a_year_is_one_clear_error(tmp_path: Path) -> None
     assert done.exit_code == 2 and "no [year] section" in done.output and not any(tmp_path.iterdir())
 
 
-def test_bench_reports_the_cost_of_the_years_runs_before_and_after_ending_at_arrival(tmp_path: Path) -> None:
+def test_bench_reports_the_cost_of_the_years_runs_to_the_horizon_at_arrival_and_around_the_routes(
+        tmp_path: Path) -> None:
     from signalprio.bench import year_run_cost
     from signalprio.experiment import load_experiment
 
     loaded = load_experiment(_experiment(tmp_path))
-    full, early, year = year_run_cost(loaded, runs=2)
-    assert (full.unit, early.unit, year.unit) == ("CPU-s", "CPU-s", "CPU-h")
+    full, early, around, year = year_run_cost(loaded, runs=2)
+    assert (full.unit, early.unit, around.unit, year.unit) == ("CPU-s", "CPU-s", "CPU-s", "CPU-h")
     assert 0 < early.value < full.value  # the corridor's engines arrive within 5 of the 12 simulated minutes
-    assert year.value == pytest.approx(100_000 * 2 * early.value / 3600)
-    assert "x plain SUMO" in full.detail and "x plain SUMO" in early.detail
+    assert year.value == pytest.approx(100_000 * 2 * around.value / 3600)
+    assert all("x plain SUMO" in result.detail for result in (full, early, around))
+    assert "over 6 engines" in around.detail  # both runs' three engines arrived, in the whole network and around
 
 
 @pytest.mark.parametrize(("change", "message"), [

@@ -43,6 +43,7 @@ from signalprio.fleet import VehicleType
 from signalprio.model.network import Network, Signal, SignalLink
 from signalprio.rightofway import ClearJunction, EngineAtRed, Foe, RightOfWay, SpeedLimit
 from signalprio.sumo.binaries import binary, tool_environment
+from signalprio.zone import Entering, inside_part
 
 Backend = Literal["libsumo", "traci"]
 _ENGINE_VARS = (tc.VAR_SPEED, tc.VAR_LANE_ID, tc.VAR_LANEPOSITION, tc.VAR_DISTANCE, tc.VAR_TIMELOSS, tc.VAR_ROUTE_INDEX)
@@ -194,6 +195,27 @@ class SumoSession:
         waiting = [slot.depart_s if slot.alarm_s is None else slot.alarm_s for slot in self.engines.values()
                    if slot.departed_at is None and slot.depart_s is not None]
         return min(waiting, default=float("inf"))
+
+    def cut_to(self, area: frozenset[str], arriving: list[Entering]) -> None:
+        """Simulate only `area` from now on (signalprio.zone): background vehicles outside it leave, those inside
+        keep their way up to its edge, and `arriving` enter it when they did in the warm-up. Once, at the alarm."""
+        api = self._api
+        for vehicle in api.vehicle.getLoadedIDList():  # not yet departed too: SUMO reads routes ahead
+            if vehicle in self.engines:
+                continue
+            road = api.vehicle.getRoadID(vehicle)
+            route, index = api.vehicle.getRoute(vehicle), api.vehicle.getRouteIndex(vehicle)
+            kept = inside_part(route, index, area, road.startswith(":")) if road else ()
+            if not kept:
+                api.vehicle.remove(vehicle)
+            elif len(kept) < len(route) - index:
+                api.vehicle.setRoute(vehicle, list(kept))
+        for vehicle in arriving:
+            api.route.add(f"area_{vehicle.vehicle}", list(vehicle.edges))
+            api.vehicle.add(vehicle.vehicle, f"area_{vehicle.vehicle}", typeID=vehicle.vehicle_type,
+                            depart=f"{vehicle.depart_s:.2f}", departLane="free", departSpeed="max")
+            api.vehicle.setSpeedFactor(vehicle.vehicle, vehicle.speed_factor)
+        _log.debug("t=%g area of %d edges, %d vehicles to enter it", self.time, len(area), len(arriving))
 
     def save_state(self, path: Path) -> Path:
         self._api.simulation.saveState(str(path))
