@@ -20,6 +20,7 @@ from signalprio.cli import app
 from signalprio.errors import UserError
 from signalprio.experiment import load_experiment
 from signalprio.pool import WorkerPool
+from signalprio.runs import WarmStart
 from signalprio.store import RunStore
 from tests.conftest import REPO, SMALL_RUNS, one_shipped_run, write_experiment
 from tests.test_cli import assert_one_line_error, signalprio
@@ -142,6 +143,19 @@ def test_a_second_runner_on_the_same_folder_is_refused(tmp_path: Path) -> None:
     finally:
         first.close()
     RunStore(tmp_path / "runs.d", "abc").close()  # free again once the first has finished
+
+
+def test_warm_starts_are_kept_with_their_passages_until_every_run_is_done(tmp_path: Path) -> None:
+    store = RunStore(tmp_path / "runs.d", "abc")
+    try:
+        store.save_warm_states(1, "peak", {600.0: WarmStart(b"state", b"passages"), 660.0: WarmStart(b"whole")})
+        assert store.warm_states(1, "peak", [600.0, 660.0]) == {600.0: WarmStart(b"state", b"passages"),
+                                                                660.0: WarmStart(b"whole")}
+        assert store.warm_states(1, "peak", [720.0]) is None
+        store.drop_warm_states()
+        assert store.warm_states(1, "peak", [600.0]) is None
+    finally:
+        store.close()
 
 
 def test_a_damaged_run_file_is_named_and_nothing_else_is_touched(tmp_path: Path) -> None:

@@ -38,6 +38,8 @@ alarm_from_s = 600
 alarm_to_s = 600
 [simulation]
 horizon_s = 720
+end = "engines-arrived"
+area = "around-routes"
 [year]
 incidents_per_year = 100000
 seed = 3
