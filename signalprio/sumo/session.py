@@ -209,7 +209,8 @@ class SumoSession:
             if not kept:
                 api.vehicle.remove(vehicle)
             elif len(kept) < len(route) - index:
-                api.vehicle.setRoute(vehicle, list(kept))
+                with contextlib.suppress(Exception):  # e.g. a bus stop beyond the area: it drives on, outside too
+                    api.vehicle.setRoute(vehicle, list(kept))
         for vehicle in arriving:
             api.route.add(f"area_{vehicle.vehicle}", list(vehicle.edges))
             api.vehicle.add(vehicle.vehicle, f"area_{vehicle.vehicle}", typeID=vehicle.vehicle_type,
