@@ -16,6 +16,7 @@ import numpy as np
 from signalprio.build.demand import demand_files
 from signalprio.control.strategies import make_controller
 from signalprio.dispatch import Dispatch, TravelTimes, plan_dispatch
+from signalprio.errors import UserError
 from signalprio.experiment import Incident, LoadedExperiment
 from signalprio.fleet import VehicleType, vtypes_additional
 from signalprio.measure import (
@@ -120,7 +121,8 @@ def save_warm_states(loaded: LoadedExperiment, seed: int, load: str, alarms: lis
     with tempfile.TemporaryDirectory(prefix="signalprio-warm-") as tmp:
         ways = Path(tmp) / "vehroutes.xml"
         record = ["--vehroute-output", str(ways), "--vehroute-output.exit-times", "true",
-                  "--vehroute-output.last-route", "true", "--vehroute-output.write-unfinished", "true"]
+                  "--vehroute-output.last-route", "true", "--vehroute-output.write-unfinished", "true",
+                  "--vehroute-output.speedfactor", "true"]
         session = SumoSession(exp.simulation.backend, network,
                               [*background_args(loaded, seed, load), "--begin", f"{loaded.scenario.begin:g}",
                                *(record if around else [])], exp.simulation.step_s)
@@ -136,7 +138,10 @@ def save_warm_states(loaded: LoadedExperiment, seed: int, load: str, alarms: lis
             session.close()
         if not around:
             return {alarm: WarmStart(state) for alarm, state in states.items()}
-        passages = read_passages(ways)
+        try:
+            passages = read_passages(ways)
+        except ValueError as error:
+            raise UserError(f"{loaded.path}: field 'simulation.area': {error}; use area = 'network'") from None
     return {alarm: WarmStart(state, encode(during(passages, alarm, alarm + exp.simulation.horizon_s)))
             for alarm, state in states.items()}
 

@@ -32,7 +32,7 @@ class Passage:
 
     vehicle: str
     vehicle_type: str
-    speed_factor: float
+    speed_factor: float | None  # None: SUMO did not write it (the vehicle type's own distribution then draws one)
     edges: tuple[str, ...]
     entered_s: tuple[float, ...]
 
@@ -43,8 +43,9 @@ class Entering:
     leaving the simulation at the end of the last."""
 
     vehicle: str
+    source: str  # the vehicle of the warm-up it is a stretch of
     vehicle_type: str
-    speed_factor: float
+    speed_factor: float | None
     edges: tuple[str, ...]
     depart_s: float
 
@@ -101,15 +102,16 @@ def inside_part(route: Sequence[str], index: int, area: frozenset[str], in_junct
 
 
 def entering(passages: Iterable[Passage], area: frozenset[str], after_s: float, until_s: float) -> list[Entering]:
-    """Every stretch of a background vehicle's way inside the area that it entered after `after_s` (the alarm: who
-    was inside then is in the saved state) and by `until_s`, in order of entry."""
+    """Every stretch of a background vehicle's way inside the area that it entered at or after `after_s` and by
+    `until_s`, in order of entry. At the alarm `after_s`: SUMO stamps what happens in a step with the step's start, so
+    a vehicle entering at the alarm time entered after the saved state."""
     found = []
     for passage in passages:
         for start, stop in _stretches(passage.edges, area):
             entered = passage.entered_s[start]
-            if after_s < entered <= until_s:
-                found.append(Entering(f"{passage.vehicle}~{start}", passage.vehicle_type, passage.speed_factor,
-                                      passage.edges[start:stop], entered))
+            if after_s <= entered <= until_s:
+                found.append(Entering(f"{passage.vehicle}~{start}", passage.vehicle, passage.vehicle_type,
+                                      passage.speed_factor, passage.edges[start:stop], entered))
     return sorted(found, key=lambda item: (item.depart_s, item.vehicle))
 
 
@@ -125,25 +127,43 @@ def _stretches(edges: Sequence[str], area: frozenset[str]) -> Iterator[tuple[int
 
 def read_passages(path: Path) -> list[Passage]:
     """The passages in SUMO's vehroute output written with exit times (`--vehroute-output.exit-times`); a vehicle
-    still on the road at the end has the edges it has left and the one it is on."""
+    still on the road at the end has the edges it has left and the one it is on. Demand this cut cannot re-insert
+    faithfully is a ValueError: persons (not in a saved state), vehicles with stops (buses, deliveries)."""
     passages = []
     for _, element in ET.iterparse(path):
+        if element.tag in ("person", "container"):
+            raise ValueError(f"the demand has {element.tag}s ('{element.get('id')}'), which a run around the routes "
+                             "does not simulate")
         if element.tag != "vehicle":
             continue
-        route = element.find("route")
-        if route is not None:
+        if element.find("stop") is not None:
+            raise ValueError(f"the demand has vehicles with stops ('{element.get('id')}'), whose stops a run around "
+                             "the routes would drive through")
+        route, depart = element.find("route"), _seconds(element.get("depart", ""))
+        if route is not None and depart is not None:  # 'triggered' and the like: a person's car, not in our demand
             edges = tuple(route.get("edges", "").split())
-            exits = [float(t) for t in route.get("exitTimes", "").split()]
-            entered = (float(element.get("depart", "0")), *exits)[:len(edges)]
+            exits = [time for time in map(_seconds, route.get("exitTimes", "").split()) if time is not None]
+            entered = (depart, *(time for time in exits if time >= 0))[:len(edges)]  # -1: not left yet
+            factor = element.get("speedFactor")
             passages.append(Passage(element.get("id", ""), element.get("type", "DEFAULT_VEHTYPE"),
-                                    float(element.get("speedFactor", "1")), edges[:len(entered)], entered))
+                                    float(factor) if factor else None, edges[:len(entered)], entered))
         element.clear()
     return passages
 
 
+def _seconds(text: str) -> float | None:
+    """A time of SUMO's output: seconds, or H:MM:SS / D:HH:MM:SS (--human-readable-time); None for 'triggered'."""
+    try:
+        parts = [float(part) for part in text.split(":")]
+    except ValueError:
+        return None
+    scales = (86400.0, 3600.0, 60.0, 1.0)[-len(parts):] if 0 < len(parts) <= 4 else ()
+    return sum(part * scale for part, scale in zip(parts, scales, strict=True)) if scales else None
+
+
 def during(passages: Iterable[Passage], after_s: float, until_s: float) -> list[Passage]:
     """The passages that enter some edge in the run's window: all a run after the alarm `after_s` can need."""
-    return [p for p in passages if any(after_s < t <= until_s for t in p.entered_s)]
+    return [p for p in passages if any(after_s <= t <= until_s for t in p.entered_s)]
 
 
 _FLOW_STATE = re.compile(rb"<flowState\b[^>]*?(/>|>.*?</flowState>)", re.DOTALL)

@@ -4,7 +4,10 @@ runs of the whole network is `signalprio bench`'s, on the city network)."""
 from __future__ import annotations
 
 import gzip
+import re
 from pathlib import Path
+
+import pytest
 
 from signalprio.model.network import Network, Signal, SignalLink
 from signalprio.model.program import Phase, SignalProgram
@@ -64,10 +67,12 @@ def test_vehicles_enter_each_stretch_of_the_area_when_they_entered_it_in_the_war
         Passage("v", "car", 1.1, ("z", "a", "b", "y", "c"), (90.0, 105.0, 120.0, 130.0, 150.0)),
         Passage("inside", "car", 0.9, ("a", "b"), (95.0, 101.0)),  # in the area at the alarm (100): in the state
         Passage("late", "car", 1.0, ("z", "a"), (200.0, 260.0)),  # after the run's end
+        # entered in the step that starts at the alarm: SUMO stamps it 100, after the state saved at 100
+        Passage("at", "car", None, ("z", "a"), (80.0, 100.0)),
     ]
     found = entering(passages, area, after_s=100.0, until_s=250.0)
-    assert [(e.vehicle, e.edges, e.depart_s, e.speed_factor) for e in found] == [
-        ("v~1", ("a", "b"), 105.0, 1.1), ("v~4", ("c",), 150.0, 1.1)]
+    assert [(e.vehicle, e.source, e.edges, e.depart_s, e.speed_factor) for e in found] == [
+        ("at~1", "at", ("a",), 100.0, None), ("v~1", "v", ("a", "b"), 105.0, 1.1), ("v~4", "v", ("c",), 150.0, 1.1)]
 
 
 def test_passages_are_read_from_sumos_vehroute_output_and_survive_the_trip_to_a_worker(tmp_path: Path) -> None:
@@ -76,11 +81,29 @@ def test_passages_are_read_from_sumos_vehroute_output_and_survive_the_trip_to_a_
                     '  <vehicle id="a" type="car" depart="1.00" speedFactor="1.05" arrival="51.00">\n'
                     '    <route edges="e1 e2 e3" exitTimes="25.00 30.00 51.00"/>\n  </vehicle>\n'
                     '  <vehicle id="b" depart="40.00">\n'  # still on e5 when the warm-up ended
-                    '    <route edges="e4 e5 e6" exitTimes="48.00"/>\n  </vehicle>\n</routes>\n')
+                    '    <route edges="e4 e5 e6" exitTimes="48.00 -1 -1"/>\n  </vehicle>\n'
+                    '  <vehicle id="c" depart="0:01:00.00">\n'  # --human-readable-time
+                    '    <route edges="e7 e8" exitTimes="0:01:10.00 1:00:01:15.00"/>\n  </vehicle>\n'
+                    '  <vehicle id="person_car" depart="triggered">\n'
+                    '    <route edges="e1" exitTimes="9.00"/>\n  </vehicle>\n</routes>\n')
     passages = read_passages(path)
     assert passages == [Passage("a", "car", 1.05, ("e1", "e2", "e3"), (1.0, 25.0, 30.0)),
-                        Passage("b", "DEFAULT_VEHTYPE", 1.0, ("e4", "e5"), (40.0, 48.0))]
+                        Passage("b", "DEFAULT_VEHTYPE", None, ("e4", "e5"), (40.0, 48.0)),
+                        Passage("c", "DEFAULT_VEHTYPE", None, ("e7", "e8"), (60.0, 70.0))]
     assert decode(encode(passages)) == passages
+
+
+@pytest.mark.parametrize(("element", "message"), [
+    ('<person id="p" depart="3.00"><walk edges="e1 e2"/></person>', "the demand has persons ('p')"),
+    ('<vehicle id="bus" depart="3.00"><route edges="e1 e2" exitTimes="5 9"/><stop busStop="s" duration="20"/>'
+     '</vehicle>', "the demand has vehicles with stops ('bus')"),
+])
+def test_demand_a_run_around_the_routes_cannot_re_insert_is_refused(tmp_path: Path, element: str,
+                                                                     message: str) -> None:
+    path = tmp_path / "vehroutes.xml"
+    path.write_text(f"<routes>\n  {element}\n</routes>\n")
+    with pytest.raises(ValueError, match=re.escape(message)):
+        read_passages(path)
 
 
 def test_a_state_loses_its_flows_and_keeps_everything_else() -> None:

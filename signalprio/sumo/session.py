@@ -200,6 +200,7 @@ class SumoSession:
         """Simulate only `area` from now on (signalprio.zone): background vehicles outside it leave, those inside
         keep their way up to its edge, and `arriving` enter it when they did in the warm-up. Once, at the alarm."""
         api = self._api
+        whole: set[str] = set()  # vehicles whose route could not be shortened: they bring their later stretches
         for vehicle in api.vehicle.getLoadedIDList():  # not yet departed too: SUMO reads routes ahead
             if vehicle in self.engines:
                 continue
@@ -209,13 +210,18 @@ class SumoSession:
             if not kept:
                 api.vehicle.remove(vehicle)
             elif len(kept) < len(route) - index:
-                with contextlib.suppress(Exception):  # e.g. a bus stop beyond the area: it drives on, outside too
+                try:
                     api.vehicle.setRoute(vehicle, list(kept))
+                except Exception:  # libsumo and traci raise their own TraCIException types; e.g. a stop beyond it
+                    whole.add(vehicle)
         for vehicle in arriving:
+            if vehicle.source in whole:
+                continue
             api.route.add(f"area_{vehicle.vehicle}", list(vehicle.edges))
             api.vehicle.add(vehicle.vehicle, f"area_{vehicle.vehicle}", typeID=vehicle.vehicle_type,
                             depart=f"{vehicle.depart_s:.2f}", departLane="free", departSpeed="max")
-            api.vehicle.setSpeedFactor(vehicle.vehicle, vehicle.speed_factor)
+            if vehicle.speed_factor is not None:
+                api.vehicle.setSpeedFactor(vehicle.vehicle, vehicle.speed_factor)
         _log.debug("t=%g area of %d edges, %d vehicles to enter it", self.time, len(area), len(arriving))
 
     def save_state(self, path: Path) -> Path:
