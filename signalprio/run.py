@@ -190,7 +190,8 @@ def execute_run(spec: RunSpec) -> RunResult:
         (folder / "record.add.xml").write_text(_record_signals_additional(network, record))
         tripinfo = folder / "tripinfo.xml"
         around = exp.simulation.area == "around-routes"
-        if around and (spec.warm_state is None or not spec.warm_state.passages):
+        passages = spec.warm_state.passages if spec.warm_state is not None else b""
+        if around and not passages:
             raise ValueError("a run around the engines' routes starts from a warm-up that recorded the passages")
         start = ["--begin", f"{scenario.begin:g}"]
         if spec.warm_state is not None:
@@ -215,9 +216,9 @@ def execute_run(spec: RunSpec) -> RunResult:
         session.start()
         try:
             slots = _dispatch(session, dispatches, fleet, incident.alarm_s)
-            if around and spec.warm_state is not None:
+            if around:
                 area = area_edges(network, [slot.route for slot in slots])
-                session.cut_to(area, entering(decode(spec.warm_state.passages), area, incident.alarm_s, end))
+                session.cut_to(area, entering(decode(passages), area, incident.alarm_s, end))
             controller = make_controller(exp.strategy(spec.strategy).parameters(exp.preemption), network, rules)
             recorders = {slot.id: EngineRecorder(slot.id, incident.alarm_s) for slot in slots}
             right_of_way = RightOfWay(exp.engine.red_crossing_kmh / 3.6, exp.simulation.step_s)

@@ -61,15 +61,12 @@ def area_edges(network: Network, routes: Iterable[Sequence[str]], upstream_m: fl
     """The edges simulated for engines on these routes: the route, the roads joining and leaving it, the approaches
     and exits of its signals, and the roads leading into those within `upstream_m`, where traffic entering the area
     forms its platoons and queues as it would in the whole network."""
-    predecessors: dict[str, set[str]] = {}
-    for edge, leaving in network.successors.items():
-        for after in leaving:
-            predecessors.setdefault(after, set()).add(edge)
+    predecessors = network.predecessors
     core: set[str] = set()
     for route in routes:
         core.update(route)
         for edge in route:
-            core |= predecessors.get(edge, set())  # roads joining at the junction before the edge
+            core |= predecessors.get(edge, frozenset())  # roads joining at the junction before the edge
             core |= network.successors.get(edge, frozenset())  # roads leaving at the junction after it
         for edge, following in pairwise(route):
             link = network.signal_link(edge, following)

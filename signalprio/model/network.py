@@ -101,6 +101,15 @@ class Network:
     successors: dict[str, frozenset[str]]  # edge -> edges reachable through a connection
 
     @functools.cached_property
+    def predecessors(self) -> dict[str, frozenset[str]]:
+        """Edge -> the edges with a connection into it (`successors` turned round), computed once per network."""
+        found: dict[str, set[str]] = {}
+        for edge, leaving in self.successors.items():
+            for after in leaving:
+                found.setdefault(after, set()).add(edge)
+        return {edge: frozenset(before) for edge, before in found.items()}
+
+    @functools.cached_property
     def _signal_links(self) -> dict[tuple[str, str], tuple[str, int]]:
         out: dict[tuple[str, str], tuple[str, int]] = {}
         for signal in self.signals.values():
