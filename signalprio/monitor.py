@@ -103,13 +103,14 @@ def check_signal(rules: MonitorRules, records: Iterable[tuple[float, str]]) -> l
     return found
 
 
-def check_record(rules: dict[str, MonitorRules], path: Path) -> list[Violation]:
-    """Check every signal in a SaveTLSSwitchStates file; signals without rules are skipped."""
+def check_record(rules: dict[str, MonitorRules], records: Iterable[tuple[float, str, str]]) -> list[Violation]:
+    """Check every signal in a SaveTLSSwitchStates record (`read_switch_states`); signals without rules are
+    skipped."""
     timelines: dict[str, list[tuple[float, str]]] = {}
-    for time, signal_id, state in read_switch_states(path):
+    for time, signal_id, state in records:
         timelines.setdefault(signal_id, []).append((time, state))
     found: list[Violation] = []
-    for signal_id, records in sorted(timelines.items()):
+    for signal_id, timeline in sorted(timelines.items()):
         if signal_id in rules:
-            found.extend(check_signal(rules[signal_id], records))
+            found.extend(check_signal(rules[signal_id], timeline))
     return found

@@ -23,6 +23,7 @@ from __future__ import annotations
 import cmath
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 from signalprio.model.network import LinkPath
 from signalprio.model.program import SignalProgram
@@ -45,7 +46,15 @@ class MonitorRules:
 
     def entering_after(self, link: int) -> list[int]:
         """The links that clear before `link` may turn green."""
-        return sorted(i for i, j in self.conflicts if j == link)
+        return self._clearing.get(link, [])
+
+    @cached_property
+    def _clearing(self) -> dict[int, list[int]]:
+        """entering link -> its foes in order: asked for every link turning green, so worked out once."""
+        clearing: dict[int, list[int]] = {}
+        for i, j in sorted(self.conflicts):
+            clearing.setdefault(j, []).append(i)
+        return clearing
 
 
 def monitor_rules(program: SignalProgram, foes: frozenset[tuple[int, int]], min_green_s: float,

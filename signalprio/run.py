@@ -238,7 +238,8 @@ def execute_run(spec: RunSpec) -> RunResult:
                     break
         finally:
             session.close()
-        violations = check_record(checked_rules(scenario.network_path(), exp.preemption.min_green_s), record)
+        switches = list(read_switch_states(record))
+        violations = check_record(checked_rules(scenario.network_path(), exp.preemption.min_green_s), switches)
         crashes = read_collisions(collisions)
         conflicts = [c for c in read_conflicts(conflicts_file) if c.serious()]
         safety = read_safety_statistics(statistics)
@@ -248,7 +249,7 @@ def execute_run(spec: RunSpec) -> RunResult:
             result.other_traffic, result.delay_by_entry = other_traffic_delay(tripinfo, {slot.id for slot in slots})
         on_routes = {signal_id for recorder in recorders.values() for signal_id in recorder.signal_order}
         result.signal_states = [{"signal_id": sid, "time_s": t, "state": state}
-                                for t, sid, state in read_switch_states(record) if sid in on_routes]
+                                for t, sid, state in switches if sid in on_routes]
     for slot, dispatch in zip(slots, dispatches, strict=True):
         recorder = recorders[slot.id]
         recorder.arrived_s = slot.arrived_at

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,7 @@ import pytest
 import signalprio.run
 from signalprio.dispatch import Dispatch
 from signalprio.experiment import load_experiment
-from signalprio.monitor import check_record, read_switch_states
+from signalprio.monitor import check_record
 from signalprio.pipeline import plan_incidents, run_experiment
 from signalprio.run import execute_run
 from signalprio.runner import executor_for
@@ -62,11 +61,11 @@ def test_every_trigger_is_safe_and_helps_on_a_congested_arterial(tmp_path: Path,
 @pytest.mark.parametrize("recovery", ["dwell", "short-way", "smooth"])
 def test_recovery_returns_every_signal_in_step_with_its_plan(tmp_path: Path, congested_arterial: Path, backend: str,
                                                             recovery: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    kept = tmp_path / "record.xml"
+    kept: list[tuple[float, str, str]] = []
 
-    def keep(rules, path):  # type: ignore[no-untyped-def]
-        shutil.copy(path, kept)
-        return check_record(rules, path)
+    def keep(rules, records):  # type: ignore[no-untyped-def]
+        kept.extend(records)
+        return check_record(rules, kept)
 
     monkeypatch.setattr(signalprio.run, "check_record", keep)
     body = (f'strategies = [{{ name = "gw", trigger = "green-wave", recovery = "{recovery}" }}]\nseeds = [1]\n'
@@ -79,7 +78,7 @@ def test_recovery_returns_every_signal_in_step_with_its_plan(tmp_path: Path, con
     assert resumed and set(resumed) == granted
     programs = load_network(congested_arterial / "arterial.net.xml").signals
     end = spec.incident.alarm_s + 500
-    for time, signal_id, state in read_switch_states(kept):
+    for time, signal_id, state in kept:
         if signal_id in resumed and resumed[signal_id]["time"] < time < end - 1:
             program = programs[signal_id].program
             assert state == program.phases[program.phase_at(time)[0]].state, (signal_id, time)
