@@ -651,6 +651,9 @@ def year(
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address, e.g. tcp://10.0.0.5:8786.")] = None,
     retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Rerun runs that failed before.")] = False,
     fresh: Annotated[bool, typer.Option("--fresh", help="Discard finished runs of this year first.")] = False,
+    incidents: Annotated[int | None, typer.Option(
+        "--incidents", min=1, help="Simulate only the year's first N incidents: a slice of the same year, whose "
+        "runs a longer slice or the whole year reuses.")] = None,
 ) -> None:
     """A year of incidents: units busy on one incident are not free for the next; the year's Erreichungsgrad.
 
@@ -670,7 +673,7 @@ def year(
     store: RunStore | None = None
     try:
         _check_executor(executor, scheduler)
-        loaded = load_experiment(resolve_experiment(experiment))
+        loaded = _year_slice(load_experiment(resolve_experiment(experiment)), incidents)
         exp = loaded.experiment
         folder = results / exp.name / "year"
         plan_stream(loaded)  # a missing [year] section, bad edges or loads stop here, before anything is written
@@ -705,6 +708,15 @@ def year(
                   f"{time.perf_counter() - started:.0f} s)")
     if done.failed:
         raise typer.Exit(1)
+
+
+def _year_slice(loaded: LoadedExperiment, incidents: int | None) -> LoadedExperiment:
+    """The experiment with `--incidents` in place of its file's `[year] incidents` (None: as the file says)."""
+    year = loaded.experiment.year
+    if incidents is None or year is None:  # no [year] section: plan_stream names the missing field
+        return loaded
+    return dataclasses.replace(loaded, experiment=loaded.experiment.model_copy(
+        update={"year": year.model_copy(update={"incidents": incidents})}))
 
 
 def _print_year(table: pd.DataFrame, incidents: int, per_year: int, plan: RequirementPlan) -> None:

@@ -1,4 +1,5 @@
-"""A year of incidents end to end: `signalprio year` on two stations of the corridor, resumed, and on Dask."""
+"""A year of incidents end to end: `signalprio year` on two stations of the corridor, a slice extended, resumed,
+and on Dask."""
 
 from __future__ import annotations
 
@@ -74,11 +75,16 @@ def _incidents(folder: Path) -> pd.DataFrame:
     return pd.read_parquet(folder / "year-test" / "year" / "year_incidents.parquet")
 
 
-def test_a_year_slice_runs_resumes_and_gives_the_same_tables_on_dask(tmp_path: Path) -> None:
+def test_a_year_slice_extends_resumes_and_gives_the_same_tables_on_dask(tmp_path: Path) -> None:
     distributed = pytest.importorskip("distributed")
     experiment, runner = _experiment(tmp_path), CliRunner()
+    start = runner.invoke(app, ["year", str(experiment), "--results", str(tmp_path / "local"), "-j", "2",
+                                "--incidents", "3"])
+    assert start.exit_code == 0, start.output
+    assert len(_incidents(tmp_path / "local")) == 6  # --incidents 3 in place of the file's 4, in both strategies
     first = runner.invoke(app, ["year", str(experiment), "--results", str(tmp_path / "local"), "-j", "2"])
     assert first.exit_code == 0, first.output
+    assert "6 already done" in first.output.replace("\n", " ")  # the slice's runs are the year's first
     incidents = _incidents(tmp_path / "local")
     assert len(incidents) == 8 and set(incidents["status"]) <= {"simulated", "no unit free"}
     assert incidents["farther"].any() or (incidents["missing"] != "").any()  # the nearest units were out
