@@ -23,7 +23,9 @@ followed in a quarter of the runs. This model takes its place, the same way in e
   it would stand in the engine's way. One on an internal lane of a junction upstream is held like any other:
   standing behind held traffic, it would otherwise be waited for forever (a Mannheim run stalled so);
 - with green, the engine still stops before the line while a vehicle of a conflicting movement whose green has
-  ended is inside the junction (the session lists such an engine with those vehicles as committed).
+  ended is inside the junction (the session lists such an engine with those vehicles as committed);
+- yellow is red for an engine that can still stop with its normal deceleration, and green for one that cannot
+  (`stops_at_yellow`).
 
 Pure: observations in, commands out. The simulation session reads the few vehicles it needs (only
 near an engine facing red) and applies the commands as speed limits.
@@ -42,6 +44,14 @@ PLANNING_DECEL_SHARE = 0.5
 # longer than the moments a turner waits for a gap, shorter than a signal cycle.
 CLEAR_AFTER_S = 5.0
 STANDING_MPS = 0.1
+
+
+def stops_at_yellow(distance_m: float, speed: float, decel: float) -> bool:
+    """§ 37 (2) StVO: yellow means wait before the junction if a stop with normal braking is still possible. An engine
+    that can no longer stop goes on at its speed, as any driver does (the intergreen time is reckoned for it) and is
+    no crossing of a red. Slowing it to the red-crossing speed instead brought an HLF to the line in the left
+    turners' protected arrow, where one drove into it (mannheim-year, today's stations, no priority, y00213)."""
+    return speed**2 / (2 * decel) <= max(distance_m - STOP_GAP_M, 0.0)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from signalprio.rightofway import (
     Release,
     RightOfWay,
     SpeedLimit,
+    stops_at_yellow,
 )
 from signalprio.run import network_of
 from signalprio.runner import executor_for
@@ -91,6 +92,15 @@ def test_a_limit_never_asks_for_more_than_the_engines_normal_deceleration() -> N
     late = EngineAtRed("e", "J1", 1, 3.0, 13.9, 3.5, 16.7, (Foe("car", 8.0, 13.9, 4.5, "side"),))
     limit = next(c for c in RightOfWay(RED, 0.5).decide([late], {"car": "side"}) if c.vehicle == "e")
     assert limit == SpeedLimit("e", pytest.approx(13.9 - 3.5 * 0.5))
+
+
+def test_yellow_stops_an_engine_that_can_still_stop_and_lets_one_that_cannot_go_on() -> None:
+    # 60 km/h with 3.5 m/s2 needs 39.7 m to stop (the line 1 m before it): the HLF of mannheim-year's y00213 was
+    # 27 m from the line when its yellow began, and slowing it there brought it in at red
+    assert not stops_at_yellow(27.0, 16.67, 3.5)
+    assert not stops_at_yellow(40.0, 16.67, 3.5)
+    assert stops_at_yellow(41.0, 16.67, 3.5)
+    assert stops_at_yellow(0.5, 0.0, 3.5)  # standing at the line
 
 
 def test_cross_traffic_is_seen_on_the_lanes_before_a_short_approach_lane() -> None:

@@ -41,7 +41,7 @@ from signalprio.control.types import (
 from signalprio.errors import UserError
 from signalprio.fleet import VehicleType
 from signalprio.model.network import Network, Signal, SignalLink
-from signalprio.rightofway import ClearJunction, EngineAtRed, Foe, RightOfWay, SpeedLimit
+from signalprio.rightofway import ClearJunction, EngineAtRed, Foe, RightOfWay, SpeedLimit, stops_at_yellow
 from signalprio.sumo.binaries import binary, tool_environment
 from signalprio.zone import Entering, inside_part
 
@@ -293,7 +293,9 @@ class SumoSession:
             if near is not None:
                 signal, link, distance, inside = self.network.signals[near.signal_id], near.link_index, \
                     near.distance_m, False
-            if near is not None and state[link] not in "GgO":
+            decel = self.engines[engine.id].vehicle_type.decel_mps2
+            if near is not None and state[link] not in "GgO" and (
+                    state[link] not in "yY" or stops_at_yellow(distance, engine.speed, decel)):
                 foes = self._foes(signal, link, reaction_m)
             elif crossing is not None and self._road(engine.id).startswith(":"):
                 # the link it is crossing now: a joined signal (the two carriageways of a dual carriageway) has
@@ -309,8 +311,7 @@ class SumoSession:
                     continue
             else:
                 continue
-            engines.append(EngineAtRed(engine.id, signal.id, link, distance, engine.speed,
-                                       self.engines[engine.id].vehicle_type.decel_mps2, engine.desired_speed,
+            engines.append(EngineAtRed(engine.id, signal.id, link, distance, engine.speed, decel, engine.desired_speed,
                                        foes, inside, inside or self._engine_inside(signal, obs)))
         if not engines and not model.active():
             return
