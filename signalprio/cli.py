@@ -700,7 +700,8 @@ def year(
     finally:
         if store is not None:
             store.close()
-    _print_year(table, len(done.stream), exp.year.incidents_per_year, loaded.plan)
+    sliced = exp.year.incidents is not None and exp.year.incidents <= len(done.stream)
+    _print_year(table, len(done.stream), sliced, exp.year.incidents_per_year, loaded.plan)
     for (arm, name), message in sorted(done.failed.items(), key=lambda item: item[0][1]):
         errors.print(f"[red]failed run[/] {arm.layout}/{arm.strategy}/seed {arm.seed}/{name}: {escape(message)}",
                      highlight=False)
@@ -719,12 +720,14 @@ def _year_slice(loaded: LoadedExperiment, incidents: int | None) -> LoadedExperi
         update={"year": year.model_copy(update={"incidents": incidents})}))
 
 
-def _print_year(table: pd.DataFrame, incidents: int, per_year: int, plan: RequirementPlan) -> None:
+def _print_year(table: pd.DataFrame, incidents: int, sliced: bool, per_year: int, plan: RequirementPlan) -> None:
+    """The year's table; `sliced`: the year's first `incidents` only (the whole year's count is drawn, so it is no
+    sign of a slice)."""
     stage = plan.stages[0]
     settled = bool(table["settled"].all())
     title = (f"A year of incidents: {stage.name} of {plan.name} ({plan.required_crew(0)} Funktionen in "
              f"{stage.time_limit_s / 60:g} min), {incidents} incidents"
-             + ("" if incidents >= per_year else f" (the year's first; {per_year} a year)"))
+             + (f" (the year's first; about {per_year} a year)" if sliced else ""))
     out = _arm_table(title, table["layout"].nunique() > 1,
                      ("n", "rate [95 % CI]", "change vs none [95 % CI]", "farther", "missing", "busy", "failed"),
                      "n: critical incidents with a valid run. Rate: first stage met, 95 % Wilson interval over "

@@ -44,17 +44,17 @@ class MonitorRules:
     intergreen_s: dict[tuple[int, int], float]  # (clearing, entering) -> seconds
     geometric_s: dict[tuple[int, int], float]  # RiLSA's intergreen from the junction's geometry, where it is known
 
-    def entering_after(self, link: int) -> list[int]:
+    def entering_after(self, link: int) -> tuple[int, ...]:
         """The links that clear before `link` may turn green."""
-        return self._clearing.get(link, [])
+        return self._clearing.get(link, ())
 
     @cached_property
-    def _clearing(self) -> dict[int, list[int]]:
+    def _clearing(self) -> dict[int, tuple[int, ...]]:
         """entering link -> its foes in order: asked for every link turning green, so worked out once."""
         clearing: dict[int, list[int]] = {}
         for i, j in sorted(self.conflicts):
             clearing.setdefault(j, []).append(i)
-        return clearing
+        return {link: tuple(foes) for link, foes in clearing.items()}
 
 
 def monitor_rules(program: SignalProgram, foes: frozenset[tuple[int, int]], min_green_s: float,

@@ -24,8 +24,8 @@ followed in a quarter of the runs. This model takes its place, the same way in e
   standing behind held traffic, it would otherwise be waited for forever (a Mannheim run stalled so);
 - with green, the engine still stops before the line while a vehicle of a conflicting movement whose green has
   ended is inside the junction (the session lists such an engine with those vehicles as committed);
-- yellow is red for an engine that can still stop with its normal deceleration, and green for one that cannot
-  (`stops_at_yellow`).
+- yellow is red for an engine that can still stop with its normal deceleration (and stays so until it has crossed),
+  and green for one that cannot (`faces_red`).
 
 Pure: observations in, commands out. The simulation session reads the few vehicles it needs (only
 near an engine facing red) and applies the commands as speed limits.
@@ -46,12 +46,20 @@ CLEAR_AFTER_S = 5.0
 STANDING_MPS = 0.1
 
 
-def stops_at_yellow(distance_m: float, speed: float, decel: float) -> bool:
-    """§ 37 (2) StVO: yellow means wait before the junction if a stop with normal braking is still possible. An engine
-    that can no longer stop goes on at its speed, as any driver does (the intergreen time is reckoned for it) and is
-    no crossing of a red. Slowing it to the red-crossing speed instead brought an HLF to the line in the left
-    turners' protected arrow, where one drove into it (mannheim-year, today's stations, no priority, y00213)."""
-    return speed**2 / (2 * decel) <= max(distance_m - STOP_GAP_M, 0.0)
+def faces_red(shown: str, distance_m: float, speed: float, decel: float, handled_as_red: bool) -> bool:
+    """Whether an engine before the line of a link showing `shown` is handled as crossing a red. Red and red-yellow
+    are; green is not. Yellow (§ 37 (2) StVO: wait if a stop is still possible) is red for an engine that can still
+    stop with its normal deceleration, and stays red for it once so handled (`handled_as_red`): steered to the line
+    at the red-crossing speed it can no longer stop a few metres before it, and must not then drive on with the
+    traffic held for it released. An engine that could not stop when its yellow began goes on at its speed like any
+    driver (the intergreen time is reckoned for it): slowing it to the red-crossing speed brought an HLF to the line
+    in the left turners' protected arrow, where one drove into it (mannheim-year, today's stations, no priority,
+    y00213)."""
+    if shown in "GgO":
+        return False
+    if shown in "yY":
+        return handled_as_red or speed**2 / (2 * decel) <= max(distance_m - STOP_GAP_M, 0.0)
+    return True
 
 
 @dataclass(frozen=True)

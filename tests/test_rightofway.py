@@ -19,7 +19,7 @@ from signalprio.rightofway import (
     Release,
     RightOfWay,
     SpeedLimit,
-    stops_at_yellow,
+    faces_red,
 )
 from signalprio.run import network_of
 from signalprio.runner import executor_for
@@ -94,13 +94,17 @@ def test_a_limit_never_asks_for_more_than_the_engines_normal_deceleration() -> N
     assert limit == SpeedLimit("e", pytest.approx(13.9 - 3.5 * 0.5))
 
 
-def test_yellow_stops_an_engine_that_can_still_stop_and_lets_one_that_cannot_go_on() -> None:
+def test_yellow_is_red_for_an_engine_that_can_still_stop_and_stays_red_until_it_has_crossed() -> None:
     # 60 km/h with 3.5 m/s2 needs 39.7 m to stop (the line 1 m before it): the HLF of mannheim-year's y00213 was
     # 27 m from the line when its yellow began, and slowing it there brought it in at red
-    assert not stops_at_yellow(27.0, 16.67, 3.5)
-    assert not stops_at_yellow(40.0, 16.67, 3.5)
-    assert stops_at_yellow(41.0, 16.67, 3.5)
-    assert stops_at_yellow(0.5, 0.0, 3.5)  # standing at the line
+    assert not faces_red("y", 27.0, 16.67, 3.5, handled_as_red=False)
+    assert not faces_red("y", 40.0, 16.67, 3.5, handled_as_red=False)
+    assert faces_red("y", 41.0, 16.67, 3.5, handled_as_red=False)
+    # steered to the line at the red-crossing speed, it can no longer stop 2 m before it: still red, not let go
+    assert not faces_red("y", 2.0, 2.78, 3.5, handled_as_red=False)
+    assert faces_red("y", 2.0, 2.78, 3.5, handled_as_red=True)
+    assert faces_red("r", 2.0, 16.67, 3.5, handled_as_red=False) and faces_red("u", 50.0, 0.0, 3.5, False)
+    assert not faces_red("G", 2.0, 2.78, 3.5, handled_as_red=True) and not faces_red("g", 9.0, 5.0, 3.5, True)
 
 
 def test_cross_traffic_is_seen_on_the_lanes_before_a_short_approach_lane() -> None:

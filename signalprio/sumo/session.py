@@ -41,7 +41,7 @@ from signalprio.control.types import (
 from signalprio.errors import UserError
 from signalprio.fleet import VehicleType
 from signalprio.model.network import Network, Signal, SignalLink
-from signalprio.rightofway import ClearJunction, EngineAtRed, Foe, RightOfWay, SpeedLimit, stops_at_yellow
+from signalprio.rightofway import ClearJunction, EngineAtRed, Foe, RightOfWay, SpeedLimit, faces_red
 from signalprio.sumo.binaries import binary, tool_environment
 from signalprio.zone import Entering, inside_part
 
@@ -96,6 +96,7 @@ class SumoSession:
     _via_edge_sets: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
     _links_by_via: dict[str, dict[str, int]] = field(default_factory=dict)
     _clearing: dict[str, int] = field(default_factory=dict)  # vehicles clearing a junction: their own speed mode
+    _facing_red: dict[str, str] = field(default_factory=dict)  # engine -> the signal it is handled as facing red at
     _stderr: Any = None
     time: float = 0.0
 
@@ -294,8 +295,13 @@ class SumoSession:
                 signal, link, distance, inside = self.network.signals[near.signal_id], near.link_index, \
                     near.distance_m, False
             decel = self.engines[engine.id].vehicle_type.decel_mps2
-            if near is not None and state[link] not in "GgO" and (
-                    state[link] not in "yY" or stops_at_yellow(distance, engine.speed, decel)):
+            red = near is not None and faces_red(state[link], distance, engine.speed, decel,
+                                                 self._facing_red.get(engine.id) == near.signal_id)
+            if red and near is not None:
+                self._facing_red[engine.id] = near.signal_id
+            else:
+                self._facing_red.pop(engine.id, None)
+            if red:
                 foes = self._foes(signal, link, reaction_m)
             elif crossing is not None and self._road(engine.id).startswith(":"):
                 # the link it is crossing now: a joined signal (the two carriageways of a dual carriageway) has
