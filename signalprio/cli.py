@@ -198,8 +198,9 @@ class _RunProgress:
                       f"[cyan]{self._loaded.scenario.name}[/] "
                       f"({exp.load} load, strategies {', '.join(s.name for s in exp.strategies)}, seeds {exp.seeds}); "
                       f"{planned - todo} already done or failed before, {todo} to run", soft_wrap=True)
-        self._bar.update(self._task, total=todo)
-        self._todo, self._started = todo, time.perf_counter()
+        # a year simulates in rounds: each round's runs are counted afresh (they were counted on, past 100 %)
+        self._bar.reset(self._task, total=todo, failed=0)
+        self._todo, self._started, self._finished, self._failed = todo, time.perf_counter(), 0, 0
 
     def finished(self, outcome: RunResult | RunFailure) -> None:
         from signalprio.runner import RunFailure
